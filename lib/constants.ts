@@ -1,0 +1,396 @@
+/**
+ * Socket constants and the `errno` table, with the values Python's `socket`
+ * and `errno` modules report on the host operating system.
+ *
+ * Python exposes the C library's numbers, and those differ between systems:
+ * `ECONNREFUSED` is 111 on Linux, 61 on macOS and 10061 on Windows, and
+ * `AF_INET6` is 10, 30 and 23. The values here are chosen once, at import,
+ * from `Deno.build.os` (which needs no permission).
+ *
+ * @module
+ */
+
+type Os = "linux" | "darwin" | "windows";
+
+/** The operating system family whose numbers this module reports. */
+function hostFamily(): Os {
+  const os = Deno.build.os;
+  if (os === "windows") return "windows";
+  if (os === "linux" || os === "android") return "linux";
+  // macOS and the BSDs share the 4.4BSD numbering for everything used here.
+  return "darwin";
+}
+
+const HOST: Os = hostFamily();
+
+/** Picks the value for the host from a `[linux, darwin, windows]` triple. */
+function pick(linux: number, darwin: number, windows: number): number {
+  return HOST === "linux" ? linux : HOST === "darwin" ? darwin : windows;
+}
+
+/**
+ * IPv4 address family: addresses are `[host, port]`.
+ *
+ * @example Create an IPv4 TCP socket
+ * ```ts
+ * import { AF_INET, SOCK_STREAM, socket } from "@pysocket/pysocket";
+ * using sock = socket(AF_INET, SOCK_STREAM);
+ * ```
+ */
+export const AF_INET = 2;
+/**
+ * IPv6 address family: addresses are `[host, port, flowinfo, scope_id]`.
+ * The number is the host's (10 on Linux, 30 on macOS, 23 on Windows).
+ *
+ * @example Create an IPv6 TCP socket
+ * ```ts
+ * import { AF_INET6, SOCK_STREAM, socket } from "@pysocket/pysocket";
+ * using sock = socket(AF_INET6, SOCK_STREAM);
+ * ```
+ */
+export const AF_INET6: number = pick(10, 30, 23);
+/**
+ * Unix domain socket family: addresses are file system paths.
+ *
+ * @example Create a Unix stream socket
+ * ```ts
+ * import { AF_UNIX, SOCK_STREAM, socket } from "@pysocket/pysocket";
+ * using sock = socket(AF_UNIX, SOCK_STREAM);
+ * ```
+ */
+export const AF_UNIX = 1;
+/**
+ * Unspecified family, used by {@linkcode getaddrinfo} to ask for any.
+ *
+ * @example
+ * ```ts
+ * import { AF_UNSPEC } from "@pysocket/pysocket";
+ * console.log(AF_UNSPEC); // 0
+ * ```
+ */
+export const AF_UNSPEC = 0;
+
+/**
+ * Stream socket type (TCP for IP families).
+ *
+ * @example
+ * ```ts
+ * import { SOCK_STREAM, socket } from "@pysocket/pysocket";
+ * using sock = socket(undefined, SOCK_STREAM);
+ * ```
+ */
+export const SOCK_STREAM = 1;
+/**
+ * Datagram socket type (UDP for IP families).
+ *
+ * @example
+ * ```ts
+ * import { AF_INET, SOCK_DGRAM, socket } from "@pysocket/pysocket";
+ * using sock = socket(AF_INET, SOCK_DGRAM);
+ * ```
+ */
+export const SOCK_DGRAM = 2;
+/**
+ * Raw socket type. Exported for completeness: Deno cannot open raw sockets,
+ * so creating one throws an {@linkcode OSError}.
+ *
+ * @example
+ * ```ts
+ * import { SOCK_RAW } from "@pysocket/pysocket";
+ * console.log(SOCK_RAW); // 3
+ * ```
+ */
+export const SOCK_RAW = 3;
+/**
+ * Reliably-delivered message socket type. Deno has none; creating one throws.
+ *
+ * @example
+ * ```ts
+ * import { SOCK_RDM } from "@pysocket/pysocket";
+ * console.log(SOCK_RDM); // 4
+ * ```
+ */
+export const SOCK_RDM = 4;
+/**
+ * Sequenced packet socket type. Deno has none; creating one throws.
+ *
+ * @example
+ * ```ts
+ * import { SOCK_SEQPACKET } from "@pysocket/pysocket";
+ * console.log(SOCK_SEQPACKET); // 5
+ * ```
+ */
+export const SOCK_SEQPACKET = 5;
+
+/**
+ * `shutdown()` mode: no more receiving.
+ *
+ * @example
+ * ```ts
+ * import { SHUT_RD } from "@pysocket/pysocket";
+ * console.log(SHUT_RD); // 0
+ * ```
+ */
+export const SHUT_RD = 0;
+/**
+ * `shutdown()` mode: no more sending (the peer reads end of stream).
+ *
+ * @example
+ * ```ts
+ * import { SHUT_WR } from "@pysocket/pysocket";
+ * console.log(SHUT_WR); // 1
+ * ```
+ */
+export const SHUT_WR = 1;
+/**
+ * `shutdown()` mode: neither sending nor receiving.
+ *
+ * @example
+ * ```ts
+ * import { SHUT_RDWR } from "@pysocket/pysocket";
+ * console.log(SHUT_RDWR); // 2
+ * ```
+ */
+export const SHUT_RDWR = 2;
+
+/**
+ * Option level for socket-wide options (1 on Linux, 0xffff elsewhere).
+ *
+ * @example
+ * ```ts
+ * import { SO_KEEPALIVE, SOL_SOCKET, socket } from "@pysocket/pysocket";
+ * using sock = socket();
+ * console.log(sock.getsockopt(SOL_SOCKET, SO_KEEPALIVE)); // 0
+ * ```
+ */
+export const SOL_SOCKET: number = pick(1, 0xffff, 0xffff);
+/**
+ * Socket option: send TCP keep-alive probes.
+ *
+ * @example
+ * ```ts
+ * import { SO_KEEPALIVE, SOL_SOCKET, socket } from "@pysocket/pysocket";
+ * using sock = socket();
+ * sock.setsockopt(SOL_SOCKET, SO_KEEPALIVE, 1);
+ * ```
+ */
+export const SO_KEEPALIVE: number = pick(9, 8, 8);
+/**
+ * Socket option: allow reuse of a local address. Deno sets it on every TCP
+ * listener outside Windows, so reading it reports that.
+ *
+ * @example
+ * ```ts
+ * import { SO_REUSEADDR, SOL_SOCKET, socket } from "@pysocket/pysocket";
+ * using sock = socket();
+ * sock.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
+ * ```
+ */
+export const SO_REUSEADDR: number = pick(2, 4, 4);
+/**
+ * Protocol number of TCP, also the option level of {@linkcode TCP_NODELAY}.
+ *
+ * @example
+ * ```ts
+ * import { IPPROTO_TCP } from "@pysocket/pysocket";
+ * console.log(IPPROTO_TCP); // 6
+ * ```
+ */
+export const IPPROTO_TCP = 6;
+/**
+ * Protocol number of UDP.
+ *
+ * @example
+ * ```ts
+ * import { IPPROTO_UDP } from "@pysocket/pysocket";
+ * console.log(IPPROTO_UDP); // 17
+ * ```
+ */
+export const IPPROTO_UDP = 17;
+/**
+ * TCP option: send small writes at once (disable Nagle's algorithm). Deno
+ * turns it on for every TCP connection, so it reads as 1 until changed.
+ *
+ * @example
+ * ```ts
+ * import { IPPROTO_TCP, socket, TCP_NODELAY } from "@pysocket/pysocket";
+ * using sock = socket();
+ * sock.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1);
+ * ```
+ */
+export const TCP_NODELAY = 1;
+/**
+ * The default `listen()` backlog, as Python reports it on the host.
+ *
+ * @example
+ * ```ts
+ * import { SOMAXCONN } from "@pysocket/pysocket";
+ * console.log(SOMAXCONN > 0); // true
+ * ```
+ */
+export const SOMAXCONN: number = pick(4096, 128, 0x7fffffff);
+
+// [linux, darwin, windows] for each name, as Python's errno module has them.
+const ERRNO_TABLE: Record<string, [number, number, number]> = {
+  EPERM: [1, 1, 1],
+  ENOENT: [2, 2, 2],
+  EINTR: [4, 4, 4],
+  EBADF: [9, 9, 9],
+  EAGAIN: [11, 35, 11],
+  EACCES: [13, 13, 13],
+  EEXIST: [17, 17, 17],
+  EINVAL: [22, 22, 22],
+  EPIPE: [32, 32, 32],
+  EWOULDBLOCK: [11, 35, 10035],
+  EINPROGRESS: [115, 36, 10036],
+  EALREADY: [114, 37, 10037],
+  ENOTSOCK: [88, 38, 10038],
+  EDESTADDRREQ: [89, 39, 10039],
+  EMSGSIZE: [90, 40, 10040],
+  EPROTOTYPE: [91, 41, 10041],
+  ENOPROTOOPT: [92, 42, 10042],
+  EPROTONOSUPPORT: [93, 43, 10043],
+  ESOCKTNOSUPPORT: [94, 44, 10044],
+  EOPNOTSUPP: [95, 102, 10045],
+  EAFNOSUPPORT: [97, 47, 10047],
+  EADDRINUSE: [98, 48, 10048],
+  EADDRNOTAVAIL: [99, 49, 10049],
+  ENETDOWN: [100, 50, 10050],
+  ENETUNREACH: [101, 51, 10051],
+  ECONNABORTED: [103, 53, 10053],
+  ECONNRESET: [104, 54, 10054],
+  ENOBUFS: [105, 55, 10055],
+  EISCONN: [106, 56, 10056],
+  ENOTCONN: [107, 57, 10057],
+  ESHUTDOWN: [108, 58, 10058],
+  ETIMEDOUT: [110, 60, 10060],
+  ECONNREFUSED: [111, 61, 10061],
+  EHOSTUNREACH: [113, 65, 10065],
+};
+
+/** The names of the error numbers in {@linkcode errno}. */
+export type ErrnoName =
+  | "EPERM"
+  | "ENOENT"
+  | "EINTR"
+  | "EBADF"
+  | "EAGAIN"
+  | "EACCES"
+  | "EEXIST"
+  | "EINVAL"
+  | "EPIPE"
+  | "EWOULDBLOCK"
+  | "EINPROGRESS"
+  | "EALREADY"
+  | "ENOTSOCK"
+  | "EDESTADDRREQ"
+  | "EMSGSIZE"
+  | "EPROTOTYPE"
+  | "ENOPROTOOPT"
+  | "EPROTONOSUPPORT"
+  | "ESOCKTNOSUPPORT"
+  | "EOPNOTSUPP"
+  | "EAFNOSUPPORT"
+  | "EADDRINUSE"
+  | "EADDRNOTAVAIL"
+  | "ENETDOWN"
+  | "ENETUNREACH"
+  | "ECONNABORTED"
+  | "ECONNRESET"
+  | "ENOBUFS"
+  | "EISCONN"
+  | "ENOTCONN"
+  | "ESHUTDOWN"
+  | "ETIMEDOUT"
+  | "ECONNREFUSED"
+  | "EHOSTUNREACH";
+
+/**
+ * Error numbers as Python's `errno` module reports them on the host OS.
+ *
+ * @example Compare the result of `connect_ex`
+ * ```ts
+ * import { errno, socket } from "@pysocket/pysocket";
+ * using sock = socket();
+ * // Port 1 on loopback has no listener on a normal machine.
+ * const code = await sock.connect_ex(["127.0.0.1", 1]);
+ * console.log(code === errno.ECONNREFUSED); // true
+ * ```
+ */
+export const errno: Readonly<Record<ErrnoName, number>> = Object.freeze(
+  Object.fromEntries(
+    Object.entries(ERRNO_TABLE).map((
+      [name, values],
+    ) => [name, pick(...values)]),
+  ) as Record<ErrnoName, number>,
+);
+
+/**
+ * Maps an error number back to its name, like Python's `errno.errorcode`.
+ * Where two names share a number (`EAGAIN` and `EWOULDBLOCK` off Windows),
+ * the first listed wins, as in Python.
+ *
+ * @example
+ * ```ts
+ * import { errno, errorcode } from "@pysocket/pysocket";
+ * console.log(errorcode[errno.ECONNRESET]); // "ECONNRESET"
+ * ```
+ */
+export const errorcode: Readonly<Record<number, ErrnoName>> = Object.freeze(
+  Object.fromEntries(
+    Object.entries(errno).reverse().map(([name, value]) => [value, name]),
+  ) as Record<number, ErrnoName>,
+);
+
+const STRERROR: Record<ErrnoName, string> = {
+  EPERM: "Operation not permitted",
+  ENOENT: "No such file or directory",
+  EINTR: "Interrupted system call",
+  EBADF: "Bad file descriptor",
+  EAGAIN: "Resource temporarily unavailable",
+  EACCES: "Permission denied",
+  EEXIST: "File exists",
+  EINVAL: "Invalid argument",
+  EPIPE: "Broken pipe",
+  EWOULDBLOCK: "Resource temporarily unavailable",
+  EINPROGRESS: "Operation now in progress",
+  EALREADY: "Operation already in progress",
+  ENOTSOCK: "Socket operation on non-socket",
+  EDESTADDRREQ: "Destination address required",
+  EMSGSIZE: "Message too long",
+  EPROTOTYPE: "Protocol wrong type for socket",
+  ENOPROTOOPT: "Protocol not available",
+  EPROTONOSUPPORT: "Protocol not supported",
+  ESOCKTNOSUPPORT: "Socket type not supported",
+  EOPNOTSUPP: "Operation not supported",
+  EAFNOSUPPORT: "Address family not supported by protocol",
+  EADDRINUSE: "Address already in use",
+  EADDRNOTAVAIL: "Cannot assign requested address",
+  ENETDOWN: "Network is down",
+  ENETUNREACH: "Network is unreachable",
+  ECONNABORTED: "Software caused connection abort",
+  ECONNRESET: "Connection reset by peer",
+  ENOBUFS: "No buffer space available",
+  EISCONN: "Transport endpoint is already connected",
+  ENOTCONN: "Transport endpoint is not connected",
+  ESHUTDOWN: "Cannot send after transport endpoint shutdown",
+  ETIMEDOUT: "Connection timed out",
+  ECONNREFUSED: "Connection refused",
+  EHOSTUNREACH: "No route to host",
+};
+
+/**
+ * The text for an error name, as C's `strerror` gives it on Linux.
+ *
+ * @param name An error name such as `"ECONNREFUSED"`.
+ * @returns A short description such as `"Connection refused"`.
+ *
+ * @example
+ * ```ts
+ * import { strerror } from "@pysocket/pysocket";
+ * console.log(strerror("ECONNRESET")); // "Connection reset by peer"
+ * ```
+ */
+export function strerror(name: ErrnoName): string {
+  return STRERROR[name];
+}

@@ -1,0 +1,476 @@
+/**
+ * Text helpers the tutorial leans on: `bytes(text, "utf-8")`,
+ * `str(data, "utf-8")` and `input(prompt)`, plus a line-splitting stream,
+ * a byte-level line reader, and escaping of control characters before text
+ * from the network reaches a terminal.
+ *
+ * @module
+ */
+
+import { EOFError } from "./errors.ts";
+
+/** An encoding name Python accepts, in any case and with `-` or `_`. */
+export type Encoding = string;
+
+/** How {@linkcode str} treats bytes that are not valid in the encoding. */
+export type DecodeErrors = "strict" | "replace" | "ignore";
+
+/**
+ * Bytes could not be decoded, like Python's `UnicodeDecodeError`. A
+ * `TypeError`, as the runtime's own `TextDecoder` throws.
+ *
+ * @example
+ * ```ts
+ * import { str, UnicodeDecodeError } from "@pysocket/pysocket";
+ * try {
+ *   str(new Uint8Array([0xff]));
+ * } catch (err) {
+ *   console.log(err instanceof UnicodeDecodeError); // true
+ * }
+ * ```
+ */
+export class UnicodeDecodeError extends TypeError {
+  /** The encoding that failed. */
+  readonly encoding: string;
+  /** Offset of the first bad byte. */
+  readonly start: number;
+  /** Offset just past the bad bytes. */
+  readonly end: number;
+  /** What was wrong. */
+  readonly reason: string;
+
+  /**
+   * Creates the error with Python's message.
+   *
+   * @param encoding The encoding's name.
+   * @param data The bytes being decoded.
+   * @param start Offset of the first bad byte.
+   * @param end Offset just past the bad bytes.
+   * @param reason What was wrong, such as `"invalid start byte"`.
+   */
+  constructor(
+    encoding: string,
+    data: Uint8Array,
+    start: number,
+    end: number,
+    reason: string,
+  ) {
+    const where = end - start > 1
+      ? `bytes in position ${start}-${end - 1}`
+      : `byte 0x${
+        data[start].toString(16).padStart(2, "0")
+      } in position ${start}`;
+    super(
+      `'${encoding}' codec can't decode ${where}: ${reason}; ` +
+        `pass errors "replace" to decode it anyway`,
+    );
+    this.name = "UnicodeDecodeError";
+    this.encoding = encoding;
+    this.start = start;
+    this.end = end;
+    this.reason = reason;
+  }
+}
+
+/**
+ * Text could not be encoded, like Python's `UnicodeEncodeError`.
+ *
+ * @example
+ * ```ts
+ * import { bytes, UnicodeEncodeError } from "@pysocket/pysocket";
+ * try {
+ *   bytes("é", "ascii");
+ * } catch (err) {
+ *   console.log(err instanceof UnicodeEncodeError); // true
+ * }
+ * ```
+ */
+export class UnicodeEncodeError extends TypeError {
+  /**
+   * Creates the error with Python's message.
+   *
+   * @param encoding The encoding's name.
+   * @param char The character that does not fit.
+   * @param position Its index in the text.
+   */
+  constructor(encoding: string, char: string, position: number) {
+    const code = char.codePointAt(0)!;
+    super(
+      `'${encoding}' codec can't encode character '\\u${
+        code.toString(16).padStart(4, "0")
+      }' in position ${position}: ordinal not in range(${
+        encoding === "ascii" ? 128 : 256
+      })`,
+    );
+    this.name = "UnicodeEncodeError";
+  }
+}
+
+type Codec = "utf-8" | "ascii" | "latin-1";
+
+function codecOf(encoding: Encoding): Codec {
+  const key = encoding.toLowerCase().replace(/[-_ ]/g, "");
+  if (key === "utf8") return "utf-8";
+  if (key === "ascii" || key === "usascii") return "ascii";
+  if (key === "latin1" || key === "iso88591" || key === "l1") return "latin-1";
+  throw new RangeError(
+    `Unknown encoding ${
+      JSON.stringify(encoding)
+    }: use "utf-8", "ascii" or "latin-1"`,
+  );
+}
+
+const ENCODER = new TextEncoder();
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const LOOSE_UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/**
+ * Encodes text to bytes, like Python's `bytes(text, encoding="utf-8")`.
+ *
+ * @param text The text.
+ * @param encoding `"utf-8"` (the default), `"ascii"` or `"latin-1"`.
+ * @returns The encoded bytes.
+ * @throws {UnicodeEncodeError} If a character does not fit the encoding.
+ * @throws {RangeError} If the encoding is unknown.
+ *
+ * @example
+ * ```ts
+ * import { bytes } from "@pysocket/pysocket";
+ * console.log(bytes("hello", "utf-8")); // Uint8Array(5) [ 104, 101, 108, 108, 111 ]
+ * ```
+ */
+export function bytes(text: string, encoding: Encoding = "utf-8"): Uint8Array {
+  const codec = codecOf(encoding);
+  if (codec === "utf-8") return ENCODER.encode(text);
+  const limit = codec === "ascii" ? 0x80 : 0x100;
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= limit) throw new UnicodeEncodeError(codec, text[i], i);
+    out[i] = code;
+  }
+  return out;
+}
+
+/**
+ * Finds the first invalid UTF-8 sequence at or after `from`.
+ * Returns its start, its length and Python's reason, or `null`.
+ */
+function findInvalidUtf8(
+  data: Uint8Array,
+  from: number,
+): { start: number; length: number; reason: string } | null {
+  let i = from;
+  while (i < data.length) {
+    const b = data[i];
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number, min: number, max = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) [need, min] = [1, 0x80];
+    else if (b === 0xe0) [need, min] = [2, 0xa0];
+    else if (b === 0xed) [need, min, max] = [2, 0x80, 0x9f];
+    else if (b >= 0xe1 && b <= 0xef) [need, min] = [2, 0x80];
+    else if (b === 0xf0) [need, min] = [3, 0x90];
+    else if (b === 0xf4) [need, min, max] = [3, 0x80, 0x8f];
+    else if (b >= 0xf1 && b <= 0xf3) [need, min] = [3, 0x80];
+    else return { start: i, length: 1, reason: "invalid start byte" };
+    for (let k = 1; k <= need; k++) {
+      if (i + k >= data.length) {
+        return { start: i, length: k, reason: "unexpected end of data" };
+      }
+      const c = data[i + k];
+      const lo = k === 1 ? min : 0x80, hi = k === 1 ? max : 0xbf;
+      if (c < lo || c > hi) {
+        return { start: i, length: k, reason: "invalid continuation byte" };
+      }
+    }
+    i += need + 1;
+  }
+  return null;
+}
+
+/**
+ * Decodes bytes to text, like Python's `str(data, encoding="utf-8",
+ * errors="strict")`: invalid bytes throw, unless `errors` is `"replace"`
+ * (each bad sequence becomes U+FFFD) or `"ignore"` (bad bytes are dropped).
+ *
+ * To decode a stream whose characters may be split across reads, use one
+ * `new TextDecoder()` with `{ stream: true }`, or {@linkcode LineReader}.
+ *
+ * @param data The bytes.
+ * @param encoding `"utf-8"` (the default), `"ascii"` or `"latin-1"`.
+ * @param errors `"strict"` (the default), `"replace"` or `"ignore"`.
+ * @returns The text.
+ * @throws {UnicodeDecodeError} If the bytes are invalid and `errors` is `"strict"`.
+ *
+ * @example
+ * ```ts
+ * import { str } from "@pysocket/pysocket";
+ * console.log(str(new Uint8Array([104, 105]), "utf-8")); // "hi"
+ * console.log(str(new Uint8Array([0xff, 104]), "utf-8", "replace")); // "\ufffdh"
+ * ```
+ */
+export function str(
+  data: Uint8Array,
+  encoding: Encoding = "utf-8",
+  errors: DecodeErrors = "strict",
+): string {
+  const codec = codecOf(encoding);
+  if (errors !== "strict" && errors !== "replace" && errors !== "ignore") {
+    throw new RangeError(
+      `Unknown errors handler ${
+        JSON.stringify(errors)
+      }: use "strict", "replace" or "ignore"`,
+    );
+  }
+  if (codec === "latin-1") {
+    let text = "";
+    for (let i = 0; i < data.length; i += 8192) {
+      text += String.fromCharCode(...data.subarray(i, i + 8192));
+    }
+    return text;
+  }
+  if (codec === "ascii") {
+    let text = "";
+    for (let i = 0; i < data.length; i++) {
+      const b = data[i];
+      if (b < 0x80) text += String.fromCharCode(b);
+      else if (errors === "strict") {
+        throw new UnicodeDecodeError(
+          "ascii",
+          data,
+          i,
+          i + 1,
+          "ordinal not in range(128)",
+        );
+      } else if (errors === "replace") text += "\ufffd";
+    }
+    return text;
+  }
+  if (errors === "replace") return LOOSE_UTF8.decode(data);
+  try {
+    return STRICT_UTF8.decode(data);
+  } catch {
+    // Find where, for Python's message, or to drop the bad bytes.
+  }
+  if (errors === "strict") {
+    const bad = findInvalidUtf8(data, 0)!;
+    throw new UnicodeDecodeError(
+      "utf-8",
+      data,
+      bad.start,
+      bad.start + bad.length,
+      bad.reason,
+    );
+  }
+  let text = "";
+  let from = 0;
+  for (
+    let bad = findInvalidUtf8(data, 0);
+    bad;
+    bad = findInvalidUtf8(data, from)
+  ) {
+    text += STRICT_UTF8.decode(data.subarray(from, bad.start));
+    from = bad.start + bad.length;
+  }
+  return text + STRICT_UTF8.decode(data.subarray(from));
+}
+
+// C0 controls but tab, DEL, C1 controls, and bidirectional overrides.
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Replaces control characters in text from the network with visible escapes
+ * (`\x1b`, `\r`, `\x9b`...), so a peer cannot move the cursor, clear the
+ * screen or rewrite earlier lines of a terminal. Tabs are kept; newlines
+ * are kept unless `keepNewlines` is `false`.
+ *
+ * @param text Text received from a peer.
+ * @param keepNewlines Whether `\n` passes through unchanged.
+ * @returns Text that is safe to write to a terminal.
+ *
+ * @example
+ * ```ts
+ * import { escapeControl } from "@pysocket/pysocket";
+ * console.log(escapeControl("hi\x1b[2J")); // "hi\\x1b[2J"
+ * ```
+ */
+export function escapeControl(text: string, keepNewlines = true): string {
+  return text.replace(
+    CONTROL,
+    (c) => {
+      if (c === "\n" && keepNewlines) return c;
+      if (c === "\r") return "\\r";
+      if (c === "\n") return "\\n";
+      const code = c.charCodeAt(0);
+      return code > 0xff
+        ? `\\u${code.toString(16).padStart(4, "0")}`
+        : `\\x${code.toString(16).padStart(2, "0")}`;
+    },
+  );
+}
+
+/**
+ * A `TransformStream` that splits text into lines, accepting `\n` and
+ * `\r\n` endings, like `TextLineStream` from the Deno standard library
+ * (which cannot be fetched here). The last line is emitted even without a
+ * trailing newline.
+ *
+ * @example
+ * ```ts
+ * import { LineSplitStream } from "@pysocket/pysocket";
+ * const lines = ReadableStream.from(["a\nb", "\r\nc"]).pipeThrough(new LineSplitStream());
+ * console.log(await Array.fromAsync(lines)); // ["a", "b", "c"]
+ * ```
+ */
+export class LineSplitStream extends TransformStream<string, string> {
+  /** Creates the stream. */
+  constructor() {
+    let rest = "";
+    super({
+      transform(chunk, controller) {
+        const parts = (rest + chunk).split("\n");
+        rest = parts.pop()!;
+        for (const line of parts) {
+          controller.enqueue(line.endsWith("\r") ? line.slice(0, -1) : line);
+        }
+      },
+      flush(controller) {
+        if (rest !== "") {
+          controller.enqueue(rest.endsWith("\r") ? rest.slice(0, -1) : rest);
+        }
+      },
+    });
+  }
+}
+
+/** Something with Deno's `read(p)` contract: stdin, a `Deno.Conn`, a file. */
+export interface ByteReader {
+  /** Reads into `p`; resolves to the count read, or `null` at end. */
+  read(p: Uint8Array): Promise<number | null>;
+}
+
+/**
+ * Reads lines from a byte source such as `Deno.stdin`, whether it is a
+ * terminal or a pipe. Lines are split on `\n` (a `\r` before it is dropped)
+ * and decoded as UTF-8, a character split across reads included; invalid
+ * bytes become U+FFFD rather than failing.
+ *
+ * A read that is abandoned is not lost: the next `readLine()` call gets the
+ * bytes it brings. Keep the promise of a `readLine()` you race against
+ * something else and await it later, rather than calling again.
+ *
+ * @example
+ * ```ts
+ * import { LineReader } from "@pysocket/pysocket";
+ * const chunks = [new TextEncoder().encode("one\r\ntw"), new TextEncoder().encode("o\n")];
+ * const reader = new LineReader({
+ *   read(p) {
+ *     const next = chunks.shift();
+ *     if (!next) return Promise.resolve(null);
+ *     p.set(next);
+ *     return Promise.resolve(next.length);
+ *   },
+ * });
+ * console.log(await reader.readLine(), await reader.readLine(), await reader.readLine());
+ * // "one" "two" null
+ * ```
+ */
+export class LineReader {
+  #source: ByteReader;
+  #buffer: Uint8Array = new Uint8Array(0);
+  #pending: Promise<number | null> | null = null;
+  #chunk = new Uint8Array(65536);
+  #ended = false;
+
+  /**
+   * Creates a reader.
+   *
+   * @param source Where the bytes come from.
+   */
+  constructor(source: ByteReader) {
+    this.#source = source;
+  }
+
+  /**
+   * Reads the next line, without its line ending.
+   *
+   * @returns The line, or `null` at end of input (a last line without a
+   * newline is returned first).
+   */
+  async readLine(): Promise<string | null> {
+    while (true) {
+      const newline = this.#buffer.indexOf(0x0a);
+      if (newline !== -1) {
+        const end = newline > 0 && this.#buffer[newline - 1] === 0x0d
+          ? newline - 1
+          : newline;
+        const line = LOOSE_UTF8.decode(this.#buffer.subarray(0, end));
+        this.#buffer = this.#buffer.slice(newline + 1);
+        return line;
+      }
+      if (this.#ended) {
+        if (this.#buffer.length === 0) return null;
+        const line = LOOSE_UTF8.decode(this.#buffer);
+        this.#buffer = new Uint8Array(0);
+        return line;
+      }
+      await this.#fill();
+    }
+  }
+
+  /** Reads once more from the source into the buffer. */
+  #fill(): Promise<void> {
+    this.#pending ??= this.#source.read(this.#chunk);
+    const pending = this.#pending;
+    return pending.then((n) => {
+      // Another caller may already have taken this read's bytes.
+      if (this.#pending !== pending) return;
+      this.#pending = null;
+      if (n === null) {
+        this.#ended = true;
+        return;
+      }
+      const next = new Uint8Array(this.#buffer.length + n);
+      next.set(this.#buffer);
+      next.set(this.#chunk.subarray(0, n), this.#buffer.length);
+      this.#buffer = next;
+    });
+  }
+}
+
+let stdinReader: LineReader | undefined;
+
+/**
+ * Reads one line from standard input, like Python's `input(prompt)`: writes
+ * the prompt to standard output first, returns the line without its newline,
+ * and throws {@linkcode EOFError} at end of input. Works the same whether
+ * stdin is a terminal or a pipe. Lines are decoded as UTF-8; invalid bytes
+ * become U+FFFD so nothing typed makes it fail.
+ *
+ * @param prompt Text written to standard output before reading.
+ * @returns The line.
+ * @throws {EOFError} At end of input.
+ *
+ * @example
+ * ```ts ignore
+ * import { input } from "@pysocket/pysocket";
+ * const name = await input("name> ");
+ * console.log(`hello ${name}`);
+ * ```
+ */
+export async function input(prompt = ""): Promise<string> {
+  if (prompt) {
+    const data = ENCODER.encode(prompt);
+    for (let written = 0; written < data.length;) {
+      written += Deno.stdout.writeSync(data.subarray(written));
+    }
+  }
+  stdinReader ??= new LineReader(Deno.stdin);
+  const line = await stdinReader.readLine();
+  if (line === null) throw new EOFError();
+  return line;
+}

@@ -1,0 +1,59 @@
+/**
+ * pysocket: Python's `socket` module for Deno, so the classic socket
+ * tutorial ports line by line. Built directly on `Deno.listen`,
+ * `Deno.connect` and `Deno.listenDatagram`.
+ *
+ * | Python | pysocket |
+ * | --- | --- |
+ * | `import socket` | `import * as socket from "jsr:@pysocket/pysocket"` |
+ * | `sk = socket.socket(socket.AF_INET, socket.SOCK_STREAM)` | `const sk = socket.socket(socket.AF_INET, socket.SOCK_STREAM)` |
+ * | `sk.bind(("0.0.0.0", 8888))` | `sk.bind(["0.0.0.0", 8888])` |
+ * | `sk.listen(5)` | `sk.listen(5)` |
+ * | `conn, addr = sk.accept()` | `const [conn, addr] = await sk.accept()` |
+ * | `sk.connect(("127.0.0.1", 8888))` | `await sk.connect(["127.0.0.1", 8888])` |
+ * | `conn.sendall(bytes("hello", encoding="utf-8"))` | `await conn.sendall(socket.bytes("hello", "utf-8"))` |
+ * | `str(conn.recv(1024), encoding="utf-8")` | `socket.str(await conn.recv(1024), "utf-8")` |
+ * | `data, addr = sk.recvfrom(1024)` | `const [data, addr] = await sk.recvfrom(1024)` |
+ * | `sk.sendto(data, addr)` | `await sk.sendto(data, addr)` |
+ * | `input("server>")` | `await socket.input("server>")` |
+ * | `with socket.socket() as sk:` | `using sk = socket.socket()` |
+ * | `except socket.timeout:` | `catch (e) { if (e instanceof socket.timeout) ... }` |
+ *
+ * Calls that wait on the network or the resolver return promises; the rest
+ * are synchronous, as in Python.
+ *
+ * Permissions: binding and connecting need `--allow-net` for the address
+ * used (`--allow-net=127.0.0.1:8888`; an OS-chosen port is port 0:
+ * `--allow-net=127.0.0.1:0`); resolving a name needs `--allow-net` for the
+ * name; Unix sockets also need `--allow-read` and `--allow-write` for the
+ * path; `gethostname()` needs `--allow-sys=hostname`; `input()` reads stdin,
+ * which needs none. Importing the module asks for nothing. Datagram
+ * (UDP) sockets need `--unstable-net`.
+ *
+ * @example The tutorial's TCP client
+ * ```ts ignore
+ * import * as socket from "jsr:@pysocket/pysocket";
+ *
+ * const sk = socket.socket(socket.AF_INET, socket.SOCK_STREAM);
+ * await sk.connect(["127.0.0.1", 8888]);
+ * while (true) {
+ *   const recv_data = socket.str(await sk.recv(1024), "utf-8");
+ *   console.log(`server>${recv_data}`);
+ *   const send_data = await socket.input("client>");
+ *   await sk.sendall(socket.bytes(send_data, "utf-8"));
+ *   if (send_data === "exit") {
+ *     sk.close();
+ *     break;
+ *   }
+ * }
+ * ```
+ *
+ * @module
+ */
+
+export * from "./lib/constants.ts";
+export * from "./lib/errors.ts";
+export * from "./lib/address.ts";
+export * from "./lib/resolve.ts";
+export * from "./lib/socket.ts";
+export * from "./lib/text.ts";
