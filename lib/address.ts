@@ -406,6 +406,7 @@ export function inet_ntop(family: number, packed: Uint8Array): string {
       continue;
     }
     if (embedsV4 && i === 6) {
+      if (!out.endsWith(":")) out += ":";
       out += Array.from(packed.subarray(12)).join(".");
       break;
     }

@@ -125,6 +125,25 @@ function checkBufsize(n: unknown, what: string): number {
   return n;
 }
 
+/** `Deno.listenDatagram`, or a clear error when `--unstable-net` is off. */
+function listenDatagram(
+  options:
+    | (Deno.UdpListenOptions & { transport: "udp" })
+    | (Deno.UnixListenDatagramOptions & { transport: "unixpacket" }),
+): Deno.DatagramConn {
+  if (typeof Deno.listenDatagram !== "function") {
+    throw oserror(
+      "EOPNOTSUPP",
+      "datagram sockets need Deno's --unstable-net flag: run with " +
+        '`deno run --unstable-net`, or add "unstable": ["net"] to deno.json',
+    );
+  }
+  // The overloads do not accept the union; each branch is one of them.
+  return Deno.listenDatagram(
+    options as Deno.UdpListenOptions & { transport: "udp" },
+  );
+}
+
 function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || /^127\./.test(host);
 }
@@ -368,7 +387,7 @@ export class Socket {
         if (this.#type === SOCK_STREAM) {
           this.#listener = Deno.listen({ transport: "unix", path });
         } else {
-          this.#dgram = Deno.listenDatagram({ transport: "unixpacket", path });
+          this.#dgram = listenDatagram({ transport: "unixpacket", path });
         }
         return;
       }
@@ -382,7 +401,7 @@ export class Socket {
         });
         if (Deno.build.os !== "windows") this.#reuseaddr = 1;
       } else {
-        this.#dgram = Deno.listenDatagram({
+        this.#dgram = listenDatagram({
           hostname,
           port,
           transport: "udp",
@@ -908,7 +927,7 @@ export class Socket {
     if (this.#dgram) return this.#dgram;
     if (this.#family === AF_UNIX) {
       try {
-        this.#dgram = Deno.listenDatagram({ transport: "unixpacket" });
+        this.#dgram = listenDatagram({ transport: "unixpacket" });
       } catch (err) {
         throw translateError(
           err,
