@@ -362,7 +362,8 @@ export class Socket {
    * import { socket } from "@pysocket/pysocket";
    * using sock = socket();
    * sock.bind(["127.0.0.1", 0]);
-   * console.log(sock.getsockname()[1] > 0); // true
+   * const [host, port] = sock.getsockname() as [string, number];
+   * console.log(host, port > 0); // "127.0.0.1" true
    * ```
    */
   bind(address: Address): void {
@@ -586,7 +587,8 @@ export class Socket {
    * server.bind(["127.0.0.1", 0]);
    * server.listen();
    * using client = socket();
-   * await client.connect(["127.0.0.1", server.getsockname()[1]]);
+   * const [, port] = server.getsockname() as [string, number];
+   * await client.connect(["127.0.0.1", port]);
    * console.log(client.getpeername()); // ["127.0.0.1", <port>]
    * ```
    */
