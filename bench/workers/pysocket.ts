@@ -1,0 +1,205 @@
+/**
+ * Benchmark worker on pysocket's `socket`, written the way the Python
+ * tutorial writes it (`recv(65536)`, `sendall`, `recvfrom`/`sendto`).
+ *
+ * Run as `deno run --allow-net=127.0.0.1 --unstable-net bench/workers/pysocket.ts
+ * <role> <workload> <port> <seconds> <count> [timeout]`; with a timeout (in
+ * seconds) both ends call `settimeout` on every socket they use.
+ *
+ * @module
+ */
+import {
+  AF_INET,
+  IPPROTO_TCP,
+  SOCK_DGRAM,
+  SOCK_STREAM,
+  type Socket,
+  socket,
+  TCP_NODELAY,
+} from "../../mod.ts";
+import {
+  armLifetimeGuard,
+  BULK_CHUNK,
+  emit,
+  MESSAGE_SIZE,
+  parseWorkerArgs,
+  payload,
+  sleep,
+  UDP_STOP,
+  WARMUP_SHARE,
+  type WorkerArgs,
+} from "./_common.ts";
+
+const HOST = "127.0.0.1";
+
+function listener(args: WorkerArgs, backlog?: number): Socket {
+  const s = socket(AF_INET, SOCK_STREAM);
+  s.settimeout(args.timeout);
+  s.bind([HOST, 0]);
+  s.listen(backlog);
+  emit({ port: s.getsockname()[1] });
+  return s;
+}
+
+async function accept(server: Socket, args: WorkerArgs): Promise<Socket> {
+  const [conn] = await server.accept();
+  conn.settimeout(args.timeout);
+  return conn;
+}
+
+async function connect(args: WorkerArgs): Promise<Socket> {
+  const c = socket(AF_INET, SOCK_STREAM);
+  c.settimeout(args.timeout);
+  await c.connect([HOST, args.port]);
+  return c;
+}
+
+async function timedLoop(
+  args: WorkerArgs,
+  step: () => Promise<void>,
+): Promise<{ count: number; seconds: number }> {
+  const warmupEnd = performance.now() + args.seconds * 1000 * WARMUP_SHARE;
+  while (performance.now() < warmupEnd) await step();
+  const start = performance.now();
+  const deadline = start + args.seconds * 1000;
+  let count = 0;
+  while (count < args.count && performance.now() < deadline) {
+    await step();
+    count++;
+  }
+  return { count, seconds: (performance.now() - start) / 1000 };
+}
+
+async function bulkServer(args: WorkerArgs): Promise<void> {
+  using server = listener(args);
+  using conn = await accept(server, args);
+  let bytes = 0;
+  let start = 0;
+  for (;;) {
+    const data = await conn.recv(BULK_CHUNK);
+    if (data.length === 0) break;
+    if (bytes === 0) start = performance.now();
+    bytes += data.length;
+  }
+  const seconds = (performance.now() - start) / 1000;
+  emit({ bytes, seconds, value: bytes / 1e6 / seconds, unit: "MB/s" });
+}
+
+async function bulkClient(args: WorkerArgs): Promise<void> {
+  using c = await connect(args);
+  const chunk = payload(BULK_CHUNK);
+  const deadline = performance.now() + args.seconds * 1000;
+  let sent = 0;
+  for (let i = 0; i < args.count && performance.now() < deadline; i++) {
+    await c.sendall(chunk);
+    sent += chunk.length;
+  }
+  emit({ sent });
+}
+
+async function pingpongServer(args: WorkerArgs): Promise<void> {
+  using server = listener(args);
+  using conn = await accept(server, args);
+  conn.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1);
+  let echoed = 0;
+  for (;;) {
+    const data = await conn.recv(BULK_CHUNK);
+    if (data.length === 0) break;
+    await conn.sendall(data);
+    echoed += data.length;
+  }
+  emit({ echoed });
+}
+
+async function pingpongClient(args: WorkerArgs): Promise<void> {
+  using c = await connect(args);
+  c.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1);
+  const message = payload(MESSAGE_SIZE);
+  const { count, seconds } = await timedLoop(args, async () => {
+    await c.sendall(message);
+    let got = 0;
+    while (got < MESSAGE_SIZE) {
+      const data = await c.recv(MESSAGE_SIZE - got);
+      if (data.length === 0) {
+        throw new Error("Cannot ping: server closed the connection");
+      }
+      got += data.length;
+    }
+  });
+  emit({ count, seconds, value: count / seconds, unit: "rt/s" });
+}
+
+function isStop(data: Uint8Array): boolean {
+  return data.length === UDP_STOP.length &&
+    data.every((b, i) => b === UDP_STOP[i]);
+}
+
+async function udpServer(args: WorkerArgs): Promise<void> {
+  using s = socket(AF_INET, SOCK_DGRAM);
+  s.settimeout(args.timeout);
+  s.bind([HOST, 0]);
+  emit({ port: s.getsockname()[1] });
+  let echoed = 0;
+  for (;;) {
+    const [data, addr] = await s.recvfrom(BULK_CHUNK);
+    if (isStop(data)) break;
+    await s.sendto(data, addr);
+    echoed++;
+  }
+  emit({ echoed });
+}
+
+async function udpClient(args: WorkerArgs): Promise<void> {
+  using s = socket(AF_INET, SOCK_DGRAM);
+  s.settimeout(args.timeout);
+  s.bind([HOST, 0]);
+  const server: [string, number] = [HOST, args.port];
+  const message = payload(MESSAGE_SIZE);
+  const { count, seconds } = await timedLoop(args, async () => {
+    await s.sendto(message, server);
+    await s.recvfrom(BULK_CHUNK);
+  });
+  for (let i = 0; i < 3; i++) await s.sendto(UDP_STOP, server);
+  emit({ count, seconds, value: count / seconds, unit: "rt/s" });
+}
+
+async function connsServer(args: WorkerArgs): Promise<void> {
+  const server = listener(args, 4096);
+  const held: Socket[] = [];
+  for (;;) {
+    const conn = await accept(server, args);
+    held.push(conn);
+    // An idle connection in a server is one waiting for data.
+    conn.recv(1024).catch(() => {});
+    if (held.length === args.count) emit({ accepted: held.length });
+  }
+}
+
+async function connsClient(args: WorkerArgs): Promise<void> {
+  const held: Socket[] = [];
+  for (let i = 0; i < args.count; i++) held.push(await connect(args));
+  emit({ opened: held.length });
+  await sleep(args.seconds * 1000);
+}
+
+function main(): Promise<void> {
+  armLifetimeGuard();
+  const args = parseWorkerArgs(Deno.args);
+  const server = args.role === "server";
+  switch (args.workload) {
+    case "bulk":
+      return server ? bulkServer(args) : bulkClient(args);
+    case "tcp-pingpong":
+      return server ? pingpongServer(args) : pingpongClient(args);
+    case "udp-pingpong":
+      return server ? udpServer(args) : udpClient(args);
+    case "conns":
+      return server ? connsServer(args) : connsClient(args);
+    case "startup":
+      throw new Error(
+        "The pysocket start-up workload runs cli.ts, not this worker",
+      );
+  }
+}
+
+if (import.meta.main) await main();
