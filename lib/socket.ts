@@ -216,8 +216,9 @@ export class Socket {
   #keepalive = 0;
   #reuseaddr = 0;
 
-  #readDeadline = new Deadline();
-  #writeDeadline = new Deadline();
+  // Created on first use: most sockets never set a timeout.
+  #readDeadline: Deadline | null = null;
+  #writeDeadline: Deadline | null = null;
 
   /**
    * Creates a socket. Raw, RDM and sequenced-packet sockets do not exist in
@@ -301,6 +302,14 @@ export class Socket {
 
   #what(call: string): string {
     return `cannot ${call}`;
+  }
+
+  /** The error for a failed operation: EBADF when close() interrupted it. */
+  #fail(err: unknown, detail: string): OSError {
+    if (this.#closed) {
+      return oserror("EBADF", `${detail}: the socket was closed`, err);
+    }
+    return translateError(err, detail);
   }
 
   #checkOpen(call: string): void {
@@ -540,16 +549,16 @@ export class Socket {
     }
     let conn: Deno.Conn;
     try {
-      conn = await this.#timed(this.#pendingAccept, this.#readDeadline);
+      conn = await this.#timed(
+        this.#pendingAccept,
+        this.#readDeadline ??= new Deadline(),
+      );
     } catch (err) {
       if (err instanceof TimeoutError || err instanceof BlockingIOError) {
         throw err;
       }
       this.#pendingAccept = null;
-      throw translateError(
-        err,
-        this.#closed ? "cannot accept: the socket is closed" : "cannot accept",
-      );
+      throw this.#fail(err, "cannot accept");
     }
     this.#pendingAccept = null;
     const sock = new Socket(this.#family, SOCK_STREAM, this.#proto, conn);
@@ -785,16 +794,13 @@ export class Socket {
     try {
       n = this.#timeout === null
         ? await pending
-        : await this.#timed(pending, this.#readDeadline);
+        : await this.#timed(pending, this.#readDeadline ??= new Deadline());
     } catch (err) {
       if (err instanceof TimeoutError || err instanceof BlockingIOError) {
         throw err;
       }
       this.#pendingRead = null;
-      throw translateError(
-        err,
-        this.#closed ? "cannot recv: the socket is closed" : "cannot recv",
-      );
+      throw this.#fail(err, "cannot recv");
     }
     this.#pendingRead = null;
     const buf = this.#readBuf;
@@ -903,18 +909,13 @@ export class Socket {
       try {
         [data, from] = this.#timeout === null
           ? await pending
-          : await this.#timed(pending, this.#readDeadline);
+          : await this.#timed(pending, this.#readDeadline ??= new Deadline());
       } catch (err) {
         if (err instanceof TimeoutError || err instanceof BlockingIOError) {
           throw err;
         }
         this.#pendingRecv = null;
-        throw translateError(
-          err,
-          this.#closed
-            ? `cannot ${call}: the socket is closed`
-            : `cannot ${call}`,
-        );
+        throw this.#fail(err, `cannot ${call}`);
       }
       this.#pendingRecv = null;
       // A connected datagram socket only hears its peer, as in the kernel.
@@ -1012,18 +1013,16 @@ export class Socket {
       const pending = conn.write(bytes);
       pending.catch(() => {});
       this.#pendingWrite = pending;
-      const n = await this.#timed(pending, this.#writeDeadline);
+      const n = await this.#timed(
+        pending,
+        this.#writeDeadline ??= new Deadline(),
+      );
       this.#pendingWrite = null;
       return n;
     } catch (err) {
       if (err instanceof TimeoutError) throw err;
       this.#pendingWrite = null;
-      throw translateError(
-        err,
-        this.#closed
-          ? `cannot ${call}: the socket is closed`
-          : `cannot ${call}`,
-      );
+      throw this.#fail(err, `cannot ${call}`);
     }
   }
 
@@ -1225,8 +1224,8 @@ export class Socket {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#readDeadline.clear();
-    this.#writeDeadline.clear();
+    this.#readDeadline?.clear();
+    this.#writeDeadline?.clear();
     for (const resource of [this.#conn, this.#listener, this.#dgram]) {
       try {
         resource?.close();
