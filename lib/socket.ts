@@ -1236,6 +1236,45 @@ export class Socket {
     this.#leftover = null;
   }
 
+  /**
+   * Hands over the underlying Deno handle and leaves this socket closed
+   * without closing the handle, like Python's `detach()` (which returns
+   * the file descriptor). Returns `null` when nothing is open yet. Pending
+   * operations must have finished: bytes read ahead by a timed-out `recv`
+   * would otherwise be lost, so that throws `BlockingIOError` instead.
+   *
+   * @returns The Deno connection, listener or datagram socket, or `null`.
+   * @throws {BlockingIOError} If an operation is still pending.
+   *
+   * @example Take the `Deno.Conn` for an API that needs one
+   * ```ts
+   * import { socket } from "@pysocket/pysocket";
+   * using server = socket();
+   * server.bind(["127.0.0.1", 0]);
+   * server.listen();
+   * const listener = server.detach() as Deno.Listener;
+   * console.log(server.fileno(), listener.addr.transport); // -1 "tcp"
+   * listener.close();
+   * ```
+   */
+  detach(): SocketHandle | null {
+    this.#checkOpen("detach");
+    if (
+      this.#pendingRead || this.#pendingAccept || this.#pendingRecv ||
+      this.#pendingWrite || this.#leftover
+    ) {
+      throw oserror(
+        "EWOULDBLOCK",
+        "cannot detach: an operation on the socket is still pending; wait for it first",
+      );
+    }
+    const handle = this.#conn ?? this.#listener ?? this.#dgram;
+    this.#conn = this.#listener = null;
+    this.#dgram = null;
+    this.close();
+    return handle;
+  }
+
   /** Closes the socket at the end of a `using` block. */
   [Symbol.dispose](): void {
     this.close();
