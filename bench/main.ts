@@ -81,6 +81,12 @@ export interface BenchOptions {
   conns: number[];
   /** Base name of the result files under bench/results/. */
   out: string;
+  /**
+   * CPU to pin both processes of the timed workloads (bulk, ping-pong) to:
+   * `auto` is the last CPU when `taskset` exists, `none` leaves placement to
+   * the scheduler. @default "auto"
+   */
+  pin: string;
 }
 
 const HELP =
@@ -109,6 +115,7 @@ export function parseOptions(args: string[]): BenchOptions | null {
       rounds: { type: "string" },
       seconds: { type: "string" },
       conns: { type: "string" },
+      pin: { type: "string" },
       out: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -164,7 +171,13 @@ export function parseOptions(args: string[]): BenchOptions | null {
   if (!/^[\w.-]+$/.test(out)) {
     throw new TypeError(`--out must be a plain file name, got "${out}"`);
   }
-  return { quick, only, impls, rounds, seconds, conns, out };
+  const pin = values.pin ?? "auto";
+  if (!/^(auto|none|\d+)$/.test(pin)) {
+    throw new TypeError(
+      `--pin must be auto, none or a CPU number, got "${pin}"`,
+    );
+  }
+  return { quick, only, impls, rounds, seconds, conns, out, pin };
 }
 
 // ---------------------------------------------------------------------------
@@ -221,6 +234,19 @@ function workerCmd(
 }
 
 /** Wraps a command in `sh -c 'ulimit -n N && exec "$@"'` to raise the open-file limit. */
+/**
+ * CPU that both ends of a timed run are pinned to, or null. On small VMs a
+ * wake-up across vCPUs costs tens of microseconds and whether the scheduler
+ * puts client and server on one vCPU or two changes ping-pong rates by 4x,
+ * so unpinned medians mostly measure placement. Set in {@link main}.
+ */
+let PIN_CPU: number | null = null;
+
+function pinned(c: Cmd): Cmd {
+  if (PIN_CPU === null) return c;
+  return { cmd: "taskset", args: ["-c", String(PIN_CPU), c.cmd, ...c.args] };
+}
+
 function withFileLimit(c: Cmd, limit: number | null): Cmd {
   if (limit === null) return c;
   return {
@@ -261,13 +287,19 @@ async function runTimed(
   let server: Proc | undefined;
   let client: Proc | undefined;
   try {
-    server = spawn(workerCmd(impl, "server", workload, 0, seconds), hard);
+    server = spawn(
+      pinned(workerCmd(impl, "server", workload, 0, seconds)),
+      hard,
+    );
     const port = await server.stdout.next(
       portOf,
       20_000,
       `port of ${impl} ${workload} server`,
     );
-    client = spawn(workerCmd(impl, "client", workload, port, seconds), hard);
+    client = spawn(
+      pinned(workerCmd(impl, "client", workload, port, seconds)),
+      hard,
+    );
     await finish(client);
     if (workload === "bulk") {
       // The receiver confirms the figure.
@@ -301,29 +333,35 @@ async function runIperf(seconds: number): Promise<number> {
   let server: Proc | undefined;
   let client: Proc | undefined;
   try {
-    server = spawn({
-      cmd: "iperf3",
-      args: ["-s", "-1", "-B", HOST, "-p", String(port), "--forceflush"],
-    }, hard);
+    server = spawn(
+      pinned({
+        cmd: "iperf3",
+        args: ["-s", "-1", "-B", HOST, "-p", String(port), "--forceflush"],
+      }),
+      hard,
+    );
     await server.stdout.next(
       (l) => l.includes("listening") || undefined,
       10_000,
       "iperf3 server start",
     );
-    client = spawn({
-      cmd: "iperf3",
-      args: [
-        "-c",
-        HOST,
-        "-p",
-        String(port),
-        "-t",
-        String(secs),
-        "-l",
-        "65536",
-        "-J",
-      ],
-    }, hard);
+    client = spawn(
+      pinned({
+        cmd: "iperf3",
+        args: [
+          "-c",
+          HOST,
+          "-p",
+          String(port),
+          "-t",
+          String(secs),
+          "-l",
+          "65536",
+          "-J",
+        ],
+      }),
+      hard,
+    );
     await finish(client);
     const result = JSON.parse(client.stdout.lines.join("\n"));
     const received = result.end?.sum_received;
@@ -633,6 +671,13 @@ export async function main(args: string[]): Promise<number> {
   };
   const want = (impl: string) => opts.impls.includes(impl);
   const mach = await machine();
+  if (opts.pin === "auto") {
+    PIN_CPU = await capture("taskset", ["--version"]) !== null
+      ? mach.cores - 1
+      : null;
+  } else {
+    PIN_CPU = opts.pin === "none" ? null : Number(opts.pin);
+  }
   const loadStart = await loadAverage();
   console.log(`pysocket bench: ${mach.cpu}, ${mach.cores} cores, ${mach.os}`);
   console.log(
@@ -642,6 +687,11 @@ export async function main(args: string[]): Promise<number> {
     `  ${opts.rounds} rounds, ${opts.seconds} s per timed run, workloads: ${
       opts.only.join(", ")
     }`,
+  );
+  console.log(
+    PIN_CPU === null
+      ? "  timed runs are not pinned to a CPU"
+      : `  timed runs (bulk, ping-pong): client and server pinned to CPU ${PIN_CPU}`,
   );
 
   const hasLib = fileExists(`${ROOT}/mod.ts`);
@@ -814,6 +864,7 @@ export async function main(args: string[]): Promise<number> {
       rounds: opts.rounds,
       seconds: opts.seconds,
       conns: opts.conns,
+      pinnedCpu: PIN_CPU,
     },
     rows,
     goals: checkGoals(rows),

@@ -273,7 +273,11 @@ export function renderMarkdown(report: Report): string {
     `Options: ${o.rounds} rounds of ${o.seconds} s, implementations interleaved; ` +
       `total ${
         report.elapsedSeconds.toFixed(0)
-      } s. Client and server in separate processes on 127.0.0.1.`,
+      } s. Client and server in separate processes on 127.0.0.1` +
+      (typeof o.pinnedCpu === "number"
+        ? `; for bulk and ping-pong both pinned to CPU ${o.pinnedCpu} (taskset), ` +
+          `since a wake-up across vCPUs dominates loopback latency on small VMs.`
+        : "."),
     "",
   );
   out.push(
