@@ -251,6 +251,8 @@ const ERRNO_TABLE: Record<string, [number, number, number]> = {
   ENOPROTOOPT: [92, 42, 10042],
   EPROTONOSUPPORT: [93, 43, 10043],
   ESOCKTNOSUPPORT: [94, 44, 10044],
+  // Before EOPNOTSUPP: Linux gives both 95, and Python names 95 ENOTSUP.
+  ENOTSUP: [95, 45, 129],
   EOPNOTSUPP: [95, 102, 10045],
   EAFNOSUPPORT: [97, 47, 10047],
   EADDRINUSE: [98, 48, 10048],
@@ -289,6 +291,7 @@ export type ErrnoName =
   | "ENOPROTOOPT"
   | "EPROTONOSUPPORT"
   | "ESOCKTNOSUPPORT"
+  | "ENOTSUP"
   | "EOPNOTSUPP"
   | "EAFNOSUPPORT"
   | "EADDRINUSE"
@@ -362,6 +365,7 @@ const STRERROR: Record<ErrnoName, string> = {
   ENOPROTOOPT: "Protocol not available",
   EPROTONOSUPPORT: "Protocol not supported",
   ESOCKTNOSUPPORT: "Socket type not supported",
+  ENOTSUP: "Operation not supported",
   EOPNOTSUPP: "Operation not supported",
   EAFNOSUPPORT: "Address family not supported by protocol",
   EADDRINUSE: "Address already in use",
