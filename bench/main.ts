@@ -465,6 +465,8 @@ function startupCmds(
           "--allow-net=127.0.0.1",
           "cli.ts",
           "tcp-server",
+          "--host",
+          "127.0.0.1",
           "--port",
           "0",
           "--echo",
@@ -592,7 +594,8 @@ function fileExists(path: string): boolean {
 }
 
 async function machine(): Promise<Report["machine"]> {
-  const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
+  // Deno asks for --allow-all to read /proc files, so `cat` reads them.
+  const cpuinfo = await capture("cat", ["/proc/cpuinfo"]) ?? "";
   const cpu = cpuinfo.match(/^model name\s*:\s*(.+)$/m)?.[1]?.trim() ??
     "unknown CPU";
   const cores = (cpuinfo.match(/^processor\s*:/gm) ?? []).length ||
@@ -632,7 +635,7 @@ async function machine(): Promise<Report["machine"]> {
 }
 
 async function loadAverage(): Promise<string> {
-  const text = await Deno.readTextFile("/proc/loadavg").catch(() => "");
+  const text = await capture("cat", ["/proc/loadavg"]) ?? "";
   return text.split(" ")[0] || "unknown";
 }
 
