@@ -103,7 +103,8 @@ export class Proc implements AsyncDisposable {
     });
     this.#stdin = this.#child.stdin.getWriter();
     if (options.input !== undefined) {
-      this.write(options.input).then(() => this.closeStdin());
+      // A process that exits early breaks the pipe: its exit code tells.
+      this.write(options.input).then(() => this.closeStdin(), () => {});
     }
   }
 
@@ -319,6 +320,39 @@ export function lines(text: string): string[] {
   const all = text.split("\n");
   if (all.at(-1) === "") all.pop();
   return all;
+}
+
+/**
+ * Tells whether a command is on the PATH, for tests that need a tool
+ * (python3, nc, ncat, tmux) and say so in their name when it is missing.
+ */
+export function hasCommand(name: string): boolean {
+  const windows = Deno.build.os === "windows";
+  const dirs = (Deno.env.get("PATH") ?? "").split(windows ? ";" : ":");
+  const suffixes = windows
+    ? (Deno.env.get("PATHEXT") ?? ".EXE").split(";").concat("")
+    : [""];
+  for (const dir of dirs) {
+    for (const suffix of suffixes) {
+      try {
+        if (Deno.statSync(`${dir}/${name}${suffix}`).isFile) return true;
+      } catch {
+        // Not there.
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * The name suffix and `ignore` flag of a test that needs some commands:
+ * `{ name: " (ignored: nc not found)", ignore: true }` when one is missing.
+ */
+export function needs(...commands: string[]): { why: string; ignore: boolean } {
+  const missing = commands.filter((command) => !hasCommand(command));
+  return missing.length
+    ? { why: ` (ignored: ${missing.join(", ")} not found)`, ignore: true }
+    : { why: "", ignore: false };
 }
 
 /** Tells whether this machine has an IPv6 loopback. */

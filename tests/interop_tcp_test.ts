@@ -1,0 +1,525 @@
+/**
+ * Interop tests of `pysocket tcp-server` and `pysocket tcp-client` with
+ * other programs over real loopback sockets: the Python tutorial's own TCP
+ * server and client (`tests/peers/`), `nc` and `ncat` as line-based peers,
+ * IPv6, Unix stream sockets, a peer that resets the connection, a server
+ * that dies mid-session, and a 100 KiB message each way.
+ *
+ * Our programs run with stdin piped, so they print no prompts and take one
+ * message per input line (the output contract in `lib/_chat.ts`); the tests
+ * assert whole transcripts, status lines and exit codes.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import {
+  chat,
+  freePort,
+  hasIPv6,
+  lines,
+  listening,
+  listeningPort,
+  needs,
+  Proc,
+  python,
+  tempDir,
+} from "./_chat_harness.ts";
+
+/** The 100 KiB message of `tests/peers/big_peer.py`. */
+const BIG = "héllo 世界 ".repeat(7314) + "abcd";
+
+/** What the clients say in the chats, ASCII and not. */
+const CLIENT_LINES = "héllo 世界\nsecond message\nexit\n";
+/** What the servers reply. */
+const SERVER_LINES = "reply one\n回复 二\n";
+
+/** Declares a test that needs some commands, ignored (and named so) without. */
+function interop(
+  name: string,
+  commands: string[],
+  fn: () => Promise<void>,
+  ignore = false,
+): void {
+  const { why, ignore: missing } = needs(...commands);
+  Deno.test({ name: name + why, ignore: ignore || missing, fn });
+}
+
+/** Starts our tcp-server on a free port; stdin stays open for replies. */
+async function ourServer(
+  host = "127.0.0.1",
+  extra: string[] = [],
+): Promise<{ server: Proc; port: number }> {
+  const bracketed = host.includes(":") ? `[${host}]` : host;
+  const server = chat("tcp-server", ["--host", host, "--port", "0", ...extra], {
+    allowNet: `${bracketed}:0`,
+  });
+  return { server, port: await listeningPort(server) };
+}
+
+/** Starts our tcp-client with exactly the permission it needs. */
+function ourClient(port: number, input?: string, host = "127.0.0.1"): Proc {
+  const bracketed = host.includes(":") ? `[${host}]` : host;
+  return chat("tcp-client", ["--host", host, "--port", String(port)], {
+    allowNet: `${bracketed}:${port}`,
+    input,
+  });
+}
+
+interop(
+  "tcp-client chats with the tutorial's python TCP server",
+  ["python3"],
+  async () => {
+    await using server = python("tcp_server.py", ["127.0.0.1", "0"], {
+      input: SERVER_LINES,
+    });
+    const port = await listeningPort(server);
+    await using client = ourClient(port, CLIENT_LINES);
+    const done = await client.finished();
+    assert.equal(
+      done.stdout,
+      "server>hello\nserver>reply one\nserver>回复 二\n",
+    );
+    assert.equal(done.stderr, "");
+    assert.equal(done.code, 0);
+    await server.waitFor("stdout", "已断开连接\n");
+    assert.equal(
+      server.stdout,
+      "127.0.0.1 已连接\n" +
+        "client>héllo 世界\nserver>" +
+        "client>second message\nserver>" +
+        "127.0.0.1 已断开连接\n",
+    );
+  },
+);
+
+interop(
+  "the tutorial's python TCP client chats with tcp-server, twice in a row",
+  ["python3"],
+  async () => {
+    const { server, port } = await ourServer();
+    await using _server = server;
+    await server.write(SERVER_LINES + "third\n");
+    await using first = python("tcp_client.py", ["127.0.0.1", String(port)], {
+      input: CLIENT_LINES,
+    });
+    const done = await first.finished();
+    assert.equal(
+      done.stdout,
+      "server>hello\nclient>server>reply one\nclient>server>回复 二\nclient>",
+    );
+    assert.equal(done.stderr, "");
+    assert.equal(done.code, 0);
+    await using second = python("tcp_client.py", ["127.0.0.1", String(port)], {
+      input: "again\nexit\n",
+    });
+    const again = await second.finished();
+    assert.equal(again.stdout, "server>hello\nclient>server>third\nclient>");
+    assert.equal(again.code, 0);
+    await server.waitFor("stderr", /disconnected\n.*\n.*disconnected\n/);
+    server.kill("SIGINT");
+    const stopped = await server.finished();
+    assert.equal(
+      stopped.stdout,
+      "client>héllo 世界\nclient>second message\nclient>again\n",
+    );
+    assert.deepEqual(lines(stopped.stderr), [
+      `listening on 127.0.0.1:${port}`,
+      "127.0.0.1 connected",
+      "127.0.0.1 disconnected",
+      "127.0.0.1 connected",
+      "127.0.0.1 disconnected",
+    ]);
+    assert.equal(stopped.code, 130);
+  },
+);
+
+interop(
+  "nc as a client typing line by line; end of input stops tcp-server",
+  ["nc"],
+  async () => {
+    const { server, port } = await ourServer();
+    await using _server = server;
+    await server.write("回复\n");
+    await server.closeStdin();
+    await using nc = new Proc("nc", ["127.0.0.1", String(port)]);
+    await nc.waitFor("stdout", "hello");
+    await nc.write("héllo 世界\n");
+    await nc.waitFor("stdout", "hello回复");
+    // No reply left: the server closes the session and stops.
+    await nc.write("one more\n");
+    const stopped = await server.finished();
+    // nc quits once its own input ends too.
+    await nc.closeStdin();
+    const done = await nc.finished();
+    assert.equal(done.stdout, "hello回复");
+    assert.equal(done.code, 0);
+    assert.equal(stopped.stdout, "client>héllo 世界\nclient>one more\n");
+    assert.deepEqual(lines(stopped.stderr), [
+      `listening on 127.0.0.1:${port}`,
+      "127.0.0.1 connected",
+      "127.0.0.1 disconnected",
+      "stopped: end of input",
+    ]);
+    assert.equal(stopped.code, 0);
+  },
+);
+
+interop(
+  "nc as a client: printf 'hi\\nexit\\n' | nc is the message hi, then exit",
+  ["nc", "sh"],
+  async () => {
+    const { server, port } = await ourServer();
+    await using _server = server;
+    await server.write("ok\n");
+    // printf writes both lines at once: they may reach the server in one read.
+    await using nc = new Proc("sh", [
+      "-c",
+      `printf 'hi\\nexit\\n' | nc 127.0.0.1 ${port}`,
+    ]);
+    await server.waitFor("stderr", /disconnected.*\n/, 5_000);
+    const done = await nc.finished();
+    assert.equal(done.stdout, "hellook");
+    assert.equal(done.code, 0);
+    server.kill("SIGINT");
+    const stopped = await server.finished();
+    assert.equal(stopped.stdout, "client>hi\n");
+    assert.deepEqual(lines(stopped.stderr), [
+      `listening on 127.0.0.1:${port}`,
+      "127.0.0.1 connected",
+      "127.0.0.1 disconnected",
+    ]);
+  },
+);
+
+for (const listener of ["nc", "ncat"]) {
+  interop(
+    `tcp-client chats with ${listener} -l as the server`,
+    [listener],
+    async () => {
+      const port = freePort();
+      await using peer = new Proc(listener, ["-l", "127.0.0.1", String(port)]);
+      await peer.write("hello\n");
+      await using client = await retryConnect(() => ourClient(port));
+      await client.waitFor("stdout", "server>hello\n");
+      await client.write("héllo 世界\n");
+      await peer.waitFor("stdout", "héllo 世界");
+      await peer.write("回复 二\n");
+      await client.waitFor("stdout", "server>回复 二\n");
+      await client.write("exit\n");
+      const done = await client.finished();
+      assert.equal(done.stdout, "server>hello\nserver>回复 二\n");
+      assert.equal(done.stderr, "");
+      assert.equal(done.code, 0);
+      const peerDone = await peer.finished();
+      assert.equal(peerDone.stdout, "héllo 世界exit");
+    },
+  );
+}
+
+/**
+ * Starts a client until it gets past connecting: a listener started a
+ * moment ago (nc -l) may not listen yet, and probing it would use up its
+ * only connection.
+ */
+async function retryConnect(start: () => Proc): Promise<Proc> {
+  const deadline = Date.now() + 5_000;
+  while (true) {
+    const client = start();
+    const state = await client.until(
+      "a greeting or an exit",
+      () => client.stdout.includes("server>") ? "up" : client.exited && "down",
+    );
+    if (state === "up") return client;
+    await client[Symbol.asyncDispose]();
+    if (Date.now() > deadline) {
+      throw new Error(`The listener never came up:\n${client.stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+interop(
+  "IPv6: tcp-client and tcp-server chat with the python peers on ::1" +
+    (hasIPv6() ? "" : " (ignored: no IPv6 loopback)"),
+  ["python3"],
+  async () => {
+    await using pyServer = python("tcp_server.py", ["::1", "0"], {
+      input: "reply one\n",
+    });
+    const pyPort = await listeningPort(pyServer);
+    await using client = chat("tcp-client", ["-6", "--port", String(pyPort)], {
+      allowNet: `[::1]:${pyPort}`,
+      input: "héllo 世界\nexit\n",
+    });
+    const done = await client.finished();
+    assert.equal(done.stdout, "server>hello\nserver>reply one\n");
+    assert.equal(done.stderr, "");
+    assert.equal(done.code, 0);
+    await pyServer.waitFor("stdout", "::1 已断开连接\n");
+
+    const { server, port } = await ourServer("::1", ["-6"]);
+    await using _server = server;
+    await server.write("reply two\n");
+    await server.closeStdin();
+    await using pyClient = python("tcp_client.py", ["::1", String(port)], {
+      input: "héllo 世界\nexit\n",
+    });
+    const pyDone = await pyClient.finished();
+    assert.equal(
+      pyDone.stdout,
+      "server>hello\nclient>server>reply two\nclient>",
+    );
+    await server.waitFor("stderr", "::1 disconnected\n");
+    server.kill("SIGINT");
+    const stopped = await server.finished();
+    assert.deepEqual(lines(stopped.stderr), [
+      `listening on [::1]:${port}`,
+      "::1 connected",
+      "::1 disconnected",
+    ]);
+    assert.equal(stopped.stdout, "client>héllo 世界\n");
+    assert.equal(stopped.code, 130);
+  },
+  !hasIPv6(),
+);
+
+interop(
+  "Unix stream sockets: tcp-client and tcp-server chat with the python peers" +
+    (Deno.build.os === "windows" ? " (ignored: no Unix sockets in Deno)" : ""),
+  ["python3"],
+  async () => {
+    await using dir = await tempDir();
+    const pyPath = `${dir.path}/py.sock`;
+    await using pyServer = python("tcp_server.py", ["--unix", pyPath], {
+      input: "reply one\n",
+    });
+    await listening(pyServer);
+    await using client = chat("tcp-client", ["--unix", pyPath], {
+      allowNet: `unix:${pyPath}`,
+      denoFlags: [`--allow-read=${pyPath}`, `--allow-write=${pyPath}`],
+      input: "héllo 世界\nexit\n",
+    });
+    const done = await client.finished();
+    assert.equal(done.stdout, "server>hello\nserver>reply one\n");
+    assert.equal(done.stderr, "");
+    assert.equal(done.code, 0);
+    await pyServer.waitFor("stdout", "已断开连接\n");
+    assert.equal(
+      pyServer.stdout,
+      " 已连接\nclient>héllo 世界\nserver> 已断开连接\n",
+    );
+
+    const ourPath = `${dir.path}/ours.sock`;
+    await using server = chat("tcp-server", ["--unix", ourPath], {
+      allowNet: `unix:${ourPath}`,
+      denoFlags: [`--allow-read=${ourPath}`, `--allow-write=${ourPath}`],
+    });
+    assert.equal(await listening(server), ourPath);
+    await server.write("reply two\n");
+    await using pyClient = python("tcp_client.py", ["--unix", ourPath], {
+      input: "héllo 世界\nexit\n",
+    });
+    const pyDone = await pyClient.finished();
+    assert.equal(
+      pyDone.stdout,
+      "server>hello\nclient>server>reply two\nclient>",
+    );
+    assert.equal(pyDone.code, 0);
+    await server.waitFor("stderr", "disconnected\n");
+    server.kill("SIGINT");
+    const stopped = await server.finished();
+    assert.equal(stopped.stdout, "client>héllo 世界\n");
+    assert.deepEqual(lines(stopped.stderr), [
+      `listening on ${ourPath}`,
+      "unix peer connected",
+      "unix peer disconnected",
+    ]);
+    assert.equal(stopped.code, 130);
+    assert.throws(() => Deno.statSync(ourPath), Deno.errors.NotFound);
+  },
+  Deno.build.os === "windows",
+);
+
+interop(
+  "tcp-server reports a reset in one line and serves the next client",
+  ["python3"],
+  async () => {
+    const { server, port } = await ourServer();
+    await using _server = server;
+    await server.write("got it\nnext\n");
+    await using resetter = python("reset_client.py", [
+      "127.0.0.1",
+      String(port),
+      "bye now",
+    ]);
+    const reset = await resetter.finished();
+    assert.equal(reset.stdout, "server>hello\nserver>got it\nreset\n");
+    await server.waitFor("stderr", /connected\n.*\n/);
+    await using next = python("tcp_client.py", ["127.0.0.1", String(port)], {
+      input: "still there?\nexit\n",
+    });
+    const nextDone = await next.finished();
+    assert.equal(nextDone.stdout, "server>hello\nclient>server>next\nclient>");
+    await server.waitFor(
+      "stderr",
+      /connected\n.*\n.*connected\n.*disconnected\n/,
+    );
+    server.kill("SIGINT");
+    const stopped = await server.finished();
+    assert.equal(stopped.stdout, "client>bye now\nclient>still there?\n");
+    assert.deepEqual(lines(stopped.stderr), [
+      `listening on 127.0.0.1:${port}`,
+      "127.0.0.1 connected",
+      "127.0.0.1 disconnected: the connection was reset",
+      "127.0.0.1 connected",
+      "127.0.0.1 disconnected",
+    ]);
+    assert.equal(stopped.code, 130);
+  },
+);
+
+for (const when of ["waited for a reply", "was idle at its prompt"]) {
+  interop(
+    `tcp-client says in one line that the server died while it ${when}`,
+    ["python3"],
+    async () => {
+      await using server = python("tcp_server.py", ["127.0.0.1", "0"]);
+      const port = await listeningPort(server);
+      await using client = ourClient(port);
+      await client.waitFor("stdout", "server>hello\n");
+      if (when === "waited for a reply") {
+        await client.write("are you there?\n");
+        await server.waitFor("stdout", "client>are you there?\nserver>");
+      }
+      server.kill("SIGKILL");
+      const done = await client.finished();
+      assert.equal(done.stdout, "server>hello\n");
+      assert.equal(
+        done.stderr,
+        `pysocket tcp-client: the server at 127.0.0.1:${port} closed the connection` +
+          "\n",
+      );
+      assert.equal(done.code, 1);
+    },
+  );
+}
+
+// One recv is one message (up to 64 KiB, lib/_chat.ts BUFSIZE), as in the
+// tutorial: a 100 KiB message arrives as several lines whose text, joined,
+// is the message; a character is never cut between two lines.
+
+/** The message text of each `PREFIX>` line of a transcript. */
+function messages(text: string, prefix: string): string[] {
+  return lines(text).map((line) => {
+    assert.ok(line.startsWith(`${prefix}>`), line.slice(0, 80));
+    return line.slice(prefix.length + 1);
+  });
+}
+
+interop(
+  "tcp-client receives a 100 KiB message whole, in one line per read",
+  ["python3"],
+  async () => {
+    await using peer = python("big_peer.py", [
+      "server-sends",
+      "127.0.0.1",
+      "0",
+    ]);
+    const port = await listeningPort(peer);
+    await using client = ourClient(port);
+    // Each read is a message the client answers; answer "more" until all
+    // of it has arrived, then "exit".
+    let seen = 0;
+    while (true) {
+      await client.until("a new message", () => {
+        const count = lines(client.stdout).length;
+        return count > seen && client.stdout.endsWith("\n") && count;
+      });
+      seen = lines(client.stdout).length;
+      if (messages(client.stdout, "server").join("") === BIG) break;
+      await client.write("more\n");
+    }
+    await client.write("exit\n");
+    const done = await client.finished();
+    assert.equal(messages(done.stdout, "server").join(""), BIG);
+    assert.ok(seen >= 2, `${seen} lines: a read is at most 64 KiB`);
+    assert.equal(done.code, 0);
+    const peerDone = await peer.finished();
+    assert.equal(peerDone.stdout, `client>${"more".repeat(seen - 1)}exit\n`);
+  },
+);
+
+interop(
+  "tcp-client sends a 100 KiB line as one message",
+  ["python3"],
+  async () => {
+    await using peer = python("big_peer.py", [
+      "server-receives",
+      "127.0.0.1",
+      "0",
+    ]);
+    const port = await listeningPort(peer);
+    await using client = ourClient(port, `${BIG}\nexit\n`);
+    const done = await client.finished();
+    assert.equal(done.stdout, "server>hello\nserver>got it\n");
+    assert.equal(done.code, 0);
+    const peerDone = await peer.finished();
+    assert.equal(
+      peerDone.stdout,
+      "client>102400 bytes, equal=True\nclient>exit\n",
+    );
+  },
+);
+
+interop(
+  "tcp-server sends a 100 KiB line as one reply",
+  ["python3"],
+  async () => {
+    const { server, port } = await ourServer();
+    await using _server = server;
+    // More than a pipe holds: the write ends once the server reads it.
+    const written = server.write(`${BIG}\n`);
+    await using peer = python("big_peer.py", [
+      "client-receives",
+      "127.0.0.1",
+      String(port),
+    ]);
+    const peerDone = await peer.finished();
+    assert.equal(
+      peerDone.stdout,
+      "server>hello\nserver>102400 bytes, equal=True\n",
+    );
+    await written;
+    await server.waitFor("stderr", "disconnected\n");
+    server.kill("SIGINT");
+    const stopped = await server.finished();
+    assert.equal(stopped.stdout, "client>give\n");
+    assert.equal(stopped.code, 130);
+  },
+);
+
+interop(
+  "tcp-server --echo receives a 100 KiB message whole, in one line per read",
+  ["python3"],
+  async () => {
+    const { server, port } = await ourServer("127.0.0.1", ["--echo"]);
+    await using _server = server;
+    await using peer = python("big_peer.py", [
+      "client-sends",
+      "127.0.0.1",
+      String(port),
+    ]);
+    const peerDone = await peer.finished();
+    assert.equal(
+      peerDone.stdout,
+      "server>hello\nserver>102400 bytes, equal=True\n",
+    );
+    await server.waitFor("stderr", "disconnected\n");
+    server.kill("SIGINT");
+    const stopped = await server.finished();
+    const received = messages(stopped.stdout, "client");
+    assert.equal(received.join(""), BIG);
+    assert.ok(received.length >= 2, `${received.length} lines`);
+  },
+);
