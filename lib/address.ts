@@ -282,12 +282,13 @@ export function inet_aton(text: string): Uint8Array {
     new OSError("illegal IP address string passed to inet_aton", null, {
       detail: JSON.stringify(text),
     });
-  const parts = text.split(".");
+  // C's inet_aton stops at white space: "1.2.3.4 junk" is 1.2.3.4.
+  const end = text.search(/[ \t\n\v\f\r]/);
+  const parts = (end === -1 ? text : text.slice(0, end)).split(".");
   if (parts.length < 1 || parts.length > 4) throw fail();
   const values = parts.map((p) => {
-    if (/^0[xX][0-9a-fA-F]*$/.test(p)) {
-      return p.length === 2 ? 0 : parseInt(p.slice(2), 16);
-    }
+    // "0x" needs a digit after it, as in glibc.
+    if (/^0[xX][0-9a-fA-F]+$/.test(p)) return parseInt(p.slice(2), 16);
     if (/^0[0-7]*$/.test(p)) return parseInt(p, 8);
     if (/^[1-9][0-9]*$/.test(p)) return parseInt(p, 10);
     return NaN;
