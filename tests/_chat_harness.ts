@@ -244,10 +244,11 @@ export class Proc implements AsyncDisposable {
 /** Options for {@linkcode chat}. */
 export interface ChatOptions extends ProcOptions {
   /**
-   * The exact `--allow-net` value, or `false` for none.
+   * The exact `--allow-net` value, `true` for the whole network, or
+   * `false` for none.
    * @default "127.0.0.1"
    */
-  allowNet?: string | false;
+  allowNet?: string | boolean;
   /** Further `deno run` flags, like `--allow-read=PATH`. */
   denoFlags?: string[];
 }
@@ -263,7 +264,8 @@ export function chat(
 ): Proc {
   const { allowNet = "127.0.0.1", denoFlags = [], ...rest } = options;
   const flags = ["run", "--no-prompt", "--unstable-net", ...denoFlags];
-  if (allowNet !== false) flags.push(`--allow-net=${allowNet}`);
+  if (allowNet === true) flags.push("--allow-net");
+  else if (allowNet !== false) flags.push(`--allow-net=${allowNet}`);
   return new Proc(Deno.execPath(), [...flags, CLI, program, ...args], rest);
 }
 
