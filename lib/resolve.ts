@@ -51,6 +51,11 @@ const EAI_SERVICE = Deno.build.os === "windows"
   : Deno.build.os === "linux"
   ? -8
   : 9;
+const EAI_SOCKTYPE = Deno.build.os === "windows"
+  ? 10044
+  : Deno.build.os === "linux"
+  ? -7
+  : 10;
 
 function parsePort(port: string | number | null | undefined): number {
   if (port === null || port === undefined) return 0;
@@ -106,6 +111,22 @@ export async function getaddrinfo(
       { detail: `family ${family}: use AF_UNSPEC, AF_INET or AF_INET6` },
     );
   }
+  // Each type with its protocol, as the C library pairs them: a given type
+  // keeps only its own entry, a given protocol only the types that carry it
+  // (a raw socket carries any, but only when asked for by type).
+  const kinds = ([
+    [SOCK_STREAM, IPPROTO_TCP],
+    [SOCK_DGRAM, IPPROTO_UDP],
+    [SOCK_RAW, 0],
+  ] as [number, number][]).filter(([t, p]) =>
+    (type === 0 || type === t) &&
+    (proto === 0 || proto === p || type === SOCK_RAW)
+  );
+  if (kinds.length === 0) {
+    throw new gaierror(EAI_SOCKTYPE, "ai_socktype not supported", {
+      detail: `type ${type} with protocol ${proto}`,
+    });
+  }
   let addresses: { address: string; family: number }[];
   if (host === null || host === "") {
     const passive = (flags & AI_PASSIVE) !== 0;
@@ -145,18 +166,12 @@ export async function getaddrinfo(
       throw translateError(err, `cannot resolve ${JSON.stringify(host)}`);
     }
   }
-  const kinds: [number, number][] = type === SOCK_STREAM
-    ? [[SOCK_STREAM, IPPROTO_TCP]]
-    : type === SOCK_DGRAM
-    ? [[SOCK_DGRAM, IPPROTO_UDP]]
-    : [[SOCK_STREAM, IPPROTO_TCP], [SOCK_DGRAM, IPPROTO_UDP], [SOCK_RAW, 0]];
   const seen = new Set<string>();
   const result: AddrInfo[] = [];
   for (const { address, family: fam } of addresses) {
     if (seen.has(address)) continue;
     seen.add(address);
     for (const [t, p] of kinds) {
-      if (proto && p && proto !== p) continue;
       const sockaddr: AddrInfo[4] = fam === AF_INET6
         ? [address, portNumber, 0, 0]
         : [address, portNumber];
