@@ -95,10 +95,14 @@ export class UnicodeEncodeError extends TypeError {
    */
   constructor(encoding: string, char: string, position: number) {
     const code = char.codePointAt(0)!;
+    // Python's escape: \xe9, \u4e16 or \U0001f600.
+    const escaped = code < 0x100
+      ? `\\x${code.toString(16).padStart(2, "0")}`
+      : code < 0x10000
+      ? `\\u${code.toString(16).padStart(4, "0")}`
+      : `\\U${code.toString(16).padStart(8, "0")}`;
     super(
-      `'${encoding}' codec can't encode character '\\u${
-        code.toString(16).padStart(4, "0")
-      }' in position ${position}: ordinal not in range(${
+      `'${encoding}' codec can't encode character '${escaped}' in position ${position}: ordinal not in range(${
         encoding === "ascii" ? 128 : 256
       })`,
     );
@@ -144,10 +148,12 @@ export function bytes(text: string, encoding: Encoding = "utf-8"): Uint8Array {
   if (codec === "utf-8") return ENCODER.encode(text);
   const limit = codec === "ascii" ? 0x80 : 0x100;
   const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code >= limit) throw new UnicodeEncodeError(codec, text[i], i);
-    out[i] = code;
+  // By code point, so an emoji is one character at one position, as in Python.
+  let i = 0;
+  for (const char of text) {
+    const code = char.codePointAt(0)!;
+    if (code >= limit) throw new UnicodeEncodeError(codec, char, i);
+    out[i++] = code;
   }
   return out;
 }
