@@ -1,0 +1,393 @@
+/**
+ * The chat programs as a person uses them: each runs in a terminal (a tmux
+ * window, 200x50, on a tmux server of its own), keys are typed with
+ * `send-keys`, and the screen is read with `capture-pane` until the
+ * expected text appears. The tests assert the prompts (`server>`,
+ * `client>`), the typed text as the terminal echoes it, the status lines
+ * between them, and the exit codes: each program runs under
+ * `bash -c '...; echo EXIT=$?'`, so `EXIT=130` after Ctrl-C shows that the
+ * program handled SIGINT and exited with 130 (a program killed by the
+ * signal takes bash down with it and no `EXIT=` line appears).
+ *
+ * Needs tmux and bash; without them the tests are ignored and say so.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { CLI, needs, ROOT, WAIT_MS } from "./_chat_harness.ts";
+
+const { why, ignore } = needs("tmux", "bash", "python3");
+
+let sessions = 0;
+
+/** Quotes a word for sh. */
+function quote(word: string): string {
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/** A `deno run` command line for a chat program, as a person types it. */
+function program(name: string, flags: string[], args: string[]): string {
+  return [
+    Deno.execPath(),
+    "run",
+    "--no-prompt",
+    ...flags,
+    CLI,
+    name,
+    ...args,
+  ].map(quote).join(" ");
+}
+
+/** A tmux server of our own with one session, `chat`, of named windows. */
+class Terminals implements AsyncDisposable {
+  readonly socket = `pysocket-test-${Deno.pid}-${++sessions}`;
+  #windows: string[] = [];
+
+  /** Runs a tmux command on our server and returns its stdout. */
+  async tmux(...args: string[]): Promise<string> {
+    const { code, stdout, stderr } = await new Deno.Command("tmux", {
+      args: ["-u", "-L", this.socket, "-f", "/dev/null", ...args],
+      cwd: ROOT,
+      stdin: "null",
+    }).output();
+    const decoder = new TextDecoder();
+    if (code !== 0) {
+      throw new Error(`tmux ${args.join(" ")}: ${decoder.decode(stderr)}`);
+    }
+    return decoder.decode(stdout);
+  }
+
+  /**
+   * Opens a window running `command` under bash, which prints the exit
+   * code as `EXIT=N` when it ends. The window stays for reading after.
+   */
+  async open(window: string, command: string): Promise<void> {
+    const shell = `exec bash -c ${quote(`${command}; echo EXIT=$?`)}`;
+    if (this.#windows.length === 0) {
+      await this.tmux(
+        "new-session",
+        "-d",
+        "-x",
+        "200",
+        "-y",
+        "50",
+        "-s",
+        "chat",
+        "-n",
+        window,
+        "-c",
+        ROOT,
+        shell,
+        ";",
+        "set-option",
+        "-g",
+        "remain-on-exit",
+        "on",
+      );
+    } else {
+      await this.tmux("new-window", "-d", "-t", "chat", "-n", window, shell);
+    }
+    this.#windows.push(window);
+  }
+
+  /**
+   * The window's text as a person sees it, history included: trailing
+   * blanks and empty lines dropped, without tmux's "Pane is dead" line.
+   */
+  async screen(window: string): Promise<string> {
+    const text = await this.tmux(
+      "capture-pane",
+      "-p",
+      "-J",
+      "-S",
+      "-",
+      "-t",
+      `chat:${window}`,
+    );
+    return text.split("\n")
+      .map((line) => line.trimEnd())
+      .filter((line) => !line.startsWith("Pane is dead"))
+      .join("\n")
+      .replace(/\n+$/, "");
+  }
+
+  /** Polls the window until `pattern` matches its text; returns the match. */
+  async waitFor(
+    window: string,
+    pattern: RegExp | string,
+    timeoutMs = WAIT_MS,
+  ): Promise<RegExpMatchArray> {
+    const regexp = typeof pattern === "string"
+      ? new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+      : pattern;
+    const deadline = Date.now() + timeoutMs;
+    while (true) {
+      const text = await this.screen(window);
+      const match = text.match(regexp);
+      if (match) return match;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `Gave up waiting for ${regexp} in window ${window}:\n${text}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** Types text and presses Enter. */
+  async type(window: string, text: string): Promise<void> {
+    await this.tmux("send-keys", "-t", `chat:${window}`, "-l", text);
+    await this.tmux("send-keys", "-t", `chat:${window}`, "Enter");
+  }
+
+  /** Presses keys, such as `C-c`. */
+  async press(window: string, ...keys: string[]): Promise<void> {
+    await this.tmux("send-keys", "-t", `chat:${window}`, ...keys);
+  }
+
+  /**
+   * Kills our tmux server, and with it every program in its windows, and
+   * removes its socket file (tmux leaves it behind).
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#windows.length === 0) return;
+    const path = await this.tmux("display-message", "-p", "#{socket_path}")
+      .catch(() => "");
+    await this.tmux("kill-server").catch(() => {});
+    if (path.trim()) await Deno.remove(path.trim()).catch(() => {});
+  }
+}
+
+/** The lines of a screen. */
+function rows(text: string): string[] {
+  return text.split("\n");
+}
+
+/** Opens a tcp-server window on a free port and returns the port. */
+async function tcpServer(terms: Terminals, window = "server"): Promise<number> {
+  await terms.open(
+    window,
+    program("tcp-server", ["--allow-net=127.0.0.1:0"], [
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+    ]),
+  );
+  const match = await terms.waitFor(window, /listening on 127\.0\.0\.1:(\d+)/);
+  return Number(match[1]);
+}
+
+/** Opens a tcp-client window connected to `port`. */
+async function tcpClient(
+  terms: Terminals,
+  port: number,
+  window = "client",
+): Promise<void> {
+  await terms.open(
+    window,
+    program("tcp-client", [`--allow-net=127.0.0.1:${port}`], [
+      "--port",
+      String(port),
+    ]),
+  );
+}
+
+/** Ctrl-C on a server waiting for clients: it stops with exit code 130. */
+async function interrupt(terms: Terminals, window: string): Promise<void> {
+  await terms.press(window, "C-c");
+  await terms.waitFor(window, /EXIT=\d+$/);
+}
+
+Deno.test({
+  name:
+    "tcp-server and tcp-client in terminals: prompts, messages, exit and Ctrl-C" +
+    why,
+  ignore,
+  async fn() {
+    await using terms = new Terminals();
+    const port = await tcpServer(terms);
+    await tcpClient(terms, port);
+    await terms.waitFor("client", /server>hello\nclient>$/);
+    await terms.waitFor("server", "127.0.0.1 connected");
+    await terms.type("client", "héllo 世界");
+    await terms.waitFor("server", /client>héllo 世界\nserver>$/);
+    await terms.type("server", "hi there");
+    await terms.waitFor("client", /server>hi there\nclient>$/);
+    await terms.type("client", "exit");
+    await terms.waitFor("client", /EXIT=\d+$/);
+    await terms.waitFor("server", "127.0.0.1 disconnected");
+    await interrupt(terms, "server");
+    assert.deepEqual(rows(await terms.screen("client")), [
+      "server>hello",
+      "client>héllo 世界",
+      "server>hi there",
+      "client>exit",
+      "EXIT=0",
+    ]);
+    assert.deepEqual(rows(await terms.screen("server")), [
+      `listening on 127.0.0.1:${port}`,
+      "127.0.0.1 connected",
+      "client>héllo 世界",
+      "server>hi there",
+      "127.0.0.1 disconnected",
+      "^CEXIT=130",
+    ]);
+  },
+});
+
+Deno.test({
+  name:
+    "Ctrl-C on tcp-client, at its prompt or waiting for a reply, exits 130" +
+    why,
+  ignore,
+  async fn() {
+    await using terms = new Terminals();
+    const port = await tcpServer(terms);
+
+    // At its prompt.
+    await tcpClient(terms, port, "first");
+    await terms.waitFor("first", /server>hello\nclient>$/);
+    await terms.press("first", "C-c");
+    await terms.waitFor("first", /EXIT=\d+$/);
+    assert.deepEqual(rows(await terms.screen("first")), [
+      "server>hello",
+      "client>^C",
+      "EXIT=130",
+    ]);
+    await terms.waitFor("server", /disconnected: /);
+
+    // Waiting for a reply, while the server shows its prompt: the server's
+    // report of the departure starts on a line of its own.
+    await tcpClient(terms, port, "second");
+    await terms.waitFor("second", /server>hello\nclient>$/);
+    await terms.type("second", "anyone?");
+    await terms.waitFor("server", /client>anyone\?\nserver>$/);
+    await terms.press("second", "C-c");
+    await terms.waitFor("second", /EXIT=\d+$/);
+    assert.deepEqual(rows(await terms.screen("second")), [
+      "server>hello",
+      "client>anyone?",
+      "^CEXIT=130",
+    ]);
+    await terms.waitFor("server", /server>\n.*disconnected: .*$/);
+    await interrupt(terms, "server");
+    const gone =
+      "127.0.0.1 disconnected: the client closed the connection without sending exit";
+    assert.deepEqual(rows(await terms.screen("server")), [
+      `listening on 127.0.0.1:${port}`,
+      "127.0.0.1 connected",
+      gone,
+      "127.0.0.1 connected",
+      "client>anyone?",
+      "server>",
+      gone,
+      "^CEXIT=130",
+    ]);
+  },
+});
+
+Deno.test({
+  name:
+    "udp-server and udp-client in terminals: prompts, messages, exit and Ctrl-C" +
+    why,
+  ignore,
+  async fn() {
+    await using terms = new Terminals();
+    await terms.open(
+      "server",
+      program("udp-server", ["--unstable-net", "--allow-net=127.0.0.1"], [
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+      ]),
+    );
+    const match = await terms.waitFor(
+      "server",
+      /listening on 127\.0\.0\.1:(\d+)/,
+    );
+    const port = Number(match[1]);
+    const client = (window: string) =>
+      terms.open(
+        window,
+        program("udp-client", [
+          "--unstable-net",
+          `--allow-net=127.0.0.1:${port},127.0.0.1:0`,
+        ], ["--port", String(port)]),
+      );
+    await client("client");
+    await terms.waitFor("client", /^client>$/);
+    await terms.type("client", "héllo 世界");
+    await terms.waitFor("server", /client>héllo 世界\nserver>$/);
+    await terms.type("server", "hi there");
+    await terms.waitFor("client", /server>hi there\nclient>$/);
+    await terms.type("client", "exit");
+    await terms.waitFor("client", /EXIT=\d+$/);
+    await terms.waitFor("server", "127.0.0.1 disconnected");
+    assert.deepEqual(rows(await terms.screen("client")), [
+      "client>héllo 世界",
+      "server>hi there",
+      "client>exit",
+      "EXIT=0",
+    ]);
+
+    await client("idle");
+    await terms.waitFor("idle", /^client>$/);
+    await terms.press("idle", "C-c");
+    await terms.waitFor("idle", /EXIT=\d+$/);
+    assert.deepEqual(rows(await terms.screen("idle")), [
+      "client>^C",
+      "EXIT=130",
+    ]);
+
+    await interrupt(terms, "server");
+    assert.deepEqual(rows(await terms.screen("server")), [
+      `listening on 127.0.0.1:${port}`,
+      "127.0.0.1 connected",
+      "client>héllo 世界",
+      "server>hi there",
+      "127.0.0.1 disconnected",
+      "^CEXIT=130",
+    ]);
+  },
+});
+
+Deno.test({
+  name: "the tutorial's python TCP client and tcp-server side by side" + why,
+  ignore,
+  async fn() {
+    await using terms = new Terminals();
+    const port = await tcpServer(terms);
+    await terms.open(
+      "python",
+      ["python3", "tests/peers/tcp_client.py", "127.0.0.1", String(port)]
+        .map(quote).join(" "),
+    );
+    await terms.waitFor("python", /server>hello\nclient>$/);
+    await terms.type("python", "héllo 世界");
+    await terms.waitFor("server", /client>héllo 世界\nserver>$/);
+    await terms.type("server", "你好, python");
+    await terms.waitFor("python", /server>你好, python\nclient>$/);
+    await terms.type("python", "exit");
+    await terms.waitFor("python", /EXIT=\d+$/);
+    await terms.waitFor("server", "127.0.0.1 disconnected");
+    await interrupt(terms, "server");
+    assert.deepEqual(rows(await terms.screen("python")), [
+      "server>hello",
+      "client>héllo 世界",
+      "server>你好, python",
+      "client>exit",
+      "EXIT=0",
+    ]);
+    assert.deepEqual(rows(await terms.screen("server")), [
+      `listening on 127.0.0.1:${port}`,
+      "127.0.0.1 connected",
+      "client>héllo 世界",
+      "server>你好, python",
+      "127.0.0.1 disconnected",
+      "^CEXIT=130",
+    ]);
+  },
+});
