@@ -90,10 +90,11 @@ export class UnicodeEncodeError extends TypeError {
    * Creates the error with Python's message.
    *
    * @param encoding The encoding's name.
-   * @param char The character that does not fit.
-   * @param position Its index in the text.
+   * @param char The character that does not fit, or the run of them.
+   * @param position Its index in the text, in code points.
    */
   constructor(encoding: string, char: string, position: number) {
+    const count = [...char].length;
     const code = char.codePointAt(0)!;
     // Python's escape: \xe9, \u4e16 or \U0001f600.
     const escaped = code < 0x100
@@ -101,8 +102,11 @@ export class UnicodeEncodeError extends TypeError {
       : code < 0x10000
       ? `\\u${code.toString(16).padStart(4, "0")}`
       : `\\U${code.toString(16).padStart(8, "0")}`;
+    const where = count > 1
+      ? `characters in position ${position}-${position + count - 1}`
+      : `character '${escaped}' in position ${position}`;
     super(
-      `'${encoding}' codec can't encode character '${escaped}' in position ${position}: ordinal not in range(${
+      `'${encoding}' codec can't encode ${where}: ordinal not in range(${
         encoding === "ascii" ? 128 : 256
       })`,
     );
@@ -152,7 +156,16 @@ export function bytes(text: string, encoding: Encoding = "utf-8"): Uint8Array {
   let i = 0;
   for (const char of text) {
     const code = char.codePointAt(0)!;
-    if (code >= limit) throw new UnicodeEncodeError(codec, char, i);
+    if (code >= limit) {
+      // Python reports the whole run of characters that do not fit.
+      const run = [...text.slice(i)];
+      const end = run.findIndex((c) => c.codePointAt(0)! < limit);
+      throw new UnicodeEncodeError(
+        codec,
+        run.slice(0, end === -1 ? run.length : end).join(""),
+        i,
+      );
+    }
     out[i++] = code;
   }
   return out;
