@@ -232,7 +232,7 @@ export interface Finished {
 /** Options for {@linkcode Child}. */
 export interface ChildOptions {
   /** Written to stdin, which is then closed. When absent stdin stays open. */
-  stdin?: string;
+  stdin?: string | Uint8Array;
   /** The working directory. @default ROOT */
   cwd?: string;
   /** Kill the child after this many milliseconds. @default 20_000 */
@@ -314,9 +314,11 @@ export class Child implements AsyncDisposable {
     return `--- ${this.command}\n--- stdout:\n${this.stdout}\n--- stderr:\n${this.stderr}`;
   }
 
-  /** Writes text to stdin. */
-  async write(text: string): Promise<void> {
-    await this.#stdin.write(new TextEncoder().encode(text));
+  /** Writes text (as UTF-8) or bytes to stdin. */
+  async write(data: string | Uint8Array): Promise<void> {
+    await this.#stdin.write(
+      typeof data === "string" ? new TextEncoder().encode(data) : data,
+    );
   }
 
   /** Closes stdin, so the child reads end of input. */
@@ -417,7 +419,7 @@ export async function run(
 export function python(
   code: string,
   args: string[] = [],
-  options: { stdin?: string; timeoutMs?: number } = {},
+  options: { stdin?: string | Uint8Array; timeoutMs?: number } = {},
 ): Promise<Finished> {
   return run("python3", ["-u", "-c", code, ...args], options);
 }
