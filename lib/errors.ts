@@ -383,10 +383,13 @@ export function translateError(err: unknown, detail?: string): OSError {
   const code = (err as { code?: unknown }).code;
   if (typeof code === "string" && code in ERRNO) {
     if (code === "EPERM" && /getaddrinfo/.test(err.message)) {
-      // node:dns reports a sandbox refusal as EPERM.
+      // node:dns reports a sandbox refusal as EPERM, naming the host.
+      const host = (err as { hostname?: unknown }).hostname;
       return new PermissionError(ERRNO.EACCES, "Permission denied", {
         detail: `${detail ?? "name lookup"}: the sandbox refused it; ` +
-          "run again with --allow-net=<host>",
+          `run again with --allow-net=${
+            typeof host === "string" ? host : "<host>"
+          }`,
         cause: err,
       });
     }
