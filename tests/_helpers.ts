@@ -169,6 +169,26 @@ export function freePort(
 }
 
 /**
+ * Reads a `/proc` file. Deno grants `/proc` only to `--allow-all`, so
+ * without it `cat` (a child awaited here) reads it instead.
+ */
+async function readProc(path: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotCapable)) throw err;
+  }
+  const { success, stdout } = await new Deno.Command("cat", {
+    args: [path],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  if (!success) throw new Error(`cannot read ${path}`);
+  return new TextDecoder().decode(stdout);
+}
+
+/**
  * Whether a socket of `kind` is bound to `port`, read from Linux's
  * `/proc/net` tables: TCP sockets must be listening. Reading the table
  * touches nothing, where a probe connection would be accepted by the
@@ -179,9 +199,9 @@ async function isBound(port: number, kind: "tcp" | "udp"): Promise<boolean> {
   for (const table of [kind, `${kind}6`]) {
     let text: string;
     try {
-      text = await Deno.readTextFile(`/proc/net/${table}`);
+      text = await readProc(`/proc/net/${table}`);
     } catch {
-      continue;
+      continue; // No such table (no IPv6), or not Linux.
     }
     for (const line of text.split("\n").slice(1)) {
       const fields = line.trim().split(/\s+/);
