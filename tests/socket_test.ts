@@ -40,6 +40,14 @@ Deno.test("after shutdown(SHUT_WR) the peer reads end of stream and can still re
   assert.equal(text(await recvAll(pair.client)), "answer");
 });
 
+Deno.test("after shutdown(SHUT_RD) recv() returns empty bytes, and sending still works", async () => {
+  using pair = await tcpPair();
+  await pair.conn.shutdown(socket.SHUT_RD);
+  assert.equal((await pair.conn.recv(1024)).length, 0);
+  await pair.conn.sendall(bytes("still here"));
+  assert.equal(text(await recvExactly(pair.client, 10)), "still here");
+});
+
 Deno.test("send() after shutdown(SHUT_WR) throws BrokenPipeError (EPIPE)", async () => {
   using pair = await tcpPair();
   await pair.client.shutdown(socket.SHUT_WR);
@@ -140,6 +148,43 @@ Deno.test(
       await third.connect_ex(server.getsockname()),
       errno.EWOULDBLOCK,
     );
+  },
+);
+
+Deno.test(
+  {
+    name:
+      "a non-blocking connect() that throws EINPROGRESS goes on in the background, as in Python (ignored: pysocket abandons the attempt; see lib/socket.ts connect())",
+    // Python keeps connecting after BlockingIOError (EINPROGRESS); pysocket
+    // aborts the Deno.connect and closes whatever it brings, so the socket
+    // never becomes connected. Fixing it means adopting the pending
+    // connection later, a change to connect()'s state handling.
+    ignore: true,
+  },
+  async () => {
+    // A full backlog makes the handshake wait for the SYN retransmit (1 s),
+    // long enough for connect() not to finish at once.
+    using server = socket.socket();
+    server.bind(["127.0.0.1", 0]);
+    server.listen(0);
+    using first = socket.socket();
+    await first.connect(server.getsockname());
+    using second = socket.socket();
+    second.setblocking(false);
+    await rejectsWith(
+      second.connect(server.getsockname()),
+      socket.BlockingIOError,
+      {
+        errno: errno.EINPROGRESS,
+      },
+    );
+    const [conn1] = await server.accept();
+    conn1.close();
+    server.settimeout(5);
+    const [conn2] = await server.accept();
+    using _conn2 = conn2;
+    await sleep(50);
+    assert.deepEqual(second.getpeername(), server.getsockname());
   },
 );
 
