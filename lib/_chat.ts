@@ -1,0 +1,1013 @@
+/**
+ * Shared plumbing of the four chat programs (`tcp-server`, `tcp-client`,
+ * `udp-server`, `udp-client`): events and how they are printed, reading
+ * replies from stdin, turning received bytes into messages, explaining
+ * failures in one line, Ctrl-C, and the `main` every program shares.
+ * Argument parsing, `--help` and permission flags live in `_chat_args.ts`.
+ *
+ * ## Output contract
+ *
+ * Scripts and the interop tests rely on this; keep it stable.
+ *
+ * **stdout**, one line per received message. The text is escaped with
+ * `escapeControl(text, false)`: control characters, terminal escapes and
+ * embedded newlines become visible (`\x1b`, `\n`...). This is done always,
+ * not only when stdout is a terminal, so the output is the same on a
+ * terminal, in a pipe and in a log that is later `cat`ed.
+ *
+ * - servers: `client>TEXT`; clients: `server>TEXT`
+ * - the prompts `server>` / `client>` (no newline), only when stdin is a
+ *   terminal and `--json` is off
+ *
+ * **stderr**, status lines, the same with and without `--json`:
+ *
+ * - servers, always the first line: `listening on HOST:PORT`
+ *   (`listening on [::1]:PORT` for IPv6, `listening on PATH` for Unix
+ *   sockets), with the real port when `--port 0` was given
+ * - servers: `IP connected`; `IP disconnected` when the client sent `exit`
+ *   (or the server's input ended); `IP disconnected: REASON` when it
+ *   vanished (`the client closed the connection without sending exit`,
+ *   `the connection was reset`, `no message for N s (--timeout)`...). Unix
+ *   peers are named by their path, or `unix peer` when they have none. The
+ *   UDP server counts a client as connected from its first datagram until
+ *   its `exit`.
+ * - servers, when their input ends: `stopped: end of input`
+ * - clients print nothing on stderr unless they fail
+ * - failures: `pysocket PROGRAM: MESSAGE`, one line naming the cause and
+ *   the fix; a missing permission names the complete flag:
+ *   `pysocket udp-client: missing permission: Deno needs net access to
+ *   "127.0.0.1:0"; run again with --allow-net=127.0.0.1:8888,127.0.0.1:0`
+ *
+ * **`--json`**: stdout carries only JSON, one object per line per event;
+ * every stderr line and every message line has its event:
+ *
+ * - `{"event":"listening","address":"127.0.0.1:8888","host":"127.0.0.1","port":8888}`
+ *   (Unix: `{"event":"listening","address":PATH,"path":PATH}`)
+ * - `{"event":"connected","peer":"127.0.0.1:54321"}` (the tcp-client
+ *   emits it too, with the server's address)
+ * - `{"event":"message","from":"client","peer":"127.0.0.1:54321","text":"hi"}`:
+ *   `from` is `"client"` on servers and `"server"` on clients; `text` is
+ *   the message unescaped, without its trailing newline
+ * - `{"event":"disconnected","peer":...,"reason":R}`, R one of `exit`,
+ *   `end of input`, `closed`, `reset`, `timeout`, `error`, with
+ *   `"message":REASON` for the last four (the tcp-client emits it too when
+ *   it sends `exit`)
+ * - `{"event":"stopped","reason":"end of input"}`
+ * - `{"event":"error","message":MESSAGE}`
+ *
+ * **Exit codes**: 0 after `exit` or end of input; 1 for runtime failures
+ * (the server went away, connection refused, address in use, unknown
+ * host, missing permission, no reply within `--timeout`); 2 for bad
+ * arguments (`pysocket PROGRAM: PROBLEM (see pysocket PROGRAM --help)`,
+ * stderr only, even with `--json`); 130 after Ctrl-C (SIGINT) or
+ * `ChatIO.signal`.
+ *
+ * **Messages on the wire** are the UTF-8 text itself, no newline added, as
+ * the tutorial's Python programs send them. Over TCP, what one read
+ * returns is one message, as in the tutorial (a read is at most 64 KiB, so
+ * a longer message shows as several lines), but the bytes are decoded as
+ * one stream: a character split between two reads is shown whole, at the
+ * start of the second line. Several newline-ended lines arriving in one
+ * read (`nc`) are one message each. A datagram is one message. Invalid
+ * UTF-8 becomes U+FFFD. One trailing `\n` or `\r\n` is not part of the
+ * message, so `exit\n` ends a session too.
+ *
+ * **Input**: each line of stdin is one message. An empty line sends
+ * nothing over TCP (zero bytes would leave both sides waiting) and is
+ * skipped; over UDP it is an empty datagram, as in the tutorial. A client
+ * waits for each reply before it reads the next line. At end of input a
+ * client sends `exit` (the tutorial's servers expect it to end the
+ * session cleanly) and exits with 0; a server closes the current session
+ * (`IP disconnected`), prints `stopped: end of input` and exits with 0.
+ * With `--echo`, a server never reads stdin.
+ *
+ * @module
+ */
+
+import { errno as ERRNO } from "./constants.ts";
+import { formatAddress } from "./address.ts";
+import {
+  BrokenPipeError,
+  ConnectionAbortedError,
+  ConnectionRefusedError,
+  ConnectionResetError,
+  FileNotFoundError,
+  gaierror,
+  OSError,
+  PermissionError,
+  TimeoutError,
+} from "./errors.ts";
+import type { Address } from "./address.ts";
+import type { Socket } from "./socket.ts";
+import { type ByteReader, escapeControl, LineReader } from "./text.ts";
+import {
+  type Endpoint,
+  helpText,
+  isServer,
+  parseChatArgs,
+  permissionFlags,
+  type ProgramName,
+  resolveEndpoint,
+  type ServerOptions,
+  UsageError,
+  VERSION,
+} from "./_chat_args.ts";
+
+/** Receives text to write, such as a line for stdout. */
+export type TextSink = (text: string) => void;
+
+/**
+ * Where a chat program reads and writes, for running it from code. Every
+ * field is optional; the defaults are the process's own streams.
+ */
+export interface ChatIO {
+  /**
+   * Where replies are read from, a line per message: a byte source such as
+   * `Deno.stdin`, or the whole input as a string.
+   *
+   * @default {Deno.stdin}
+   */
+  stdin?: ByteReader | string;
+  /**
+   * Whether to print prompts (`server>`, `client>`).
+   *
+   * @default {Deno.stdin.isTerminal() when stdin is Deno.stdin, else false}
+   */
+  interactive?: boolean;
+  /**
+   * Receives what the program writes to stdout: messages, prompts, JSON.
+   *
+   * @default {writes to Deno.stdout}
+   */
+  stdout?: TextSink;
+  /**
+   * Receives the status and error lines.
+   *
+   * @default {writes to Deno.stderr}
+   */
+  stderr?: TextSink;
+  /**
+   * Stops the program like Ctrl-C: sockets are closed and it returns 130.
+   * When omitted, the program handles SIGINT itself.
+   *
+   * @default {undefined}
+   */
+  signal?: AbortSignal;
+  /**
+   * Called with every event, in addition to the printed output.
+   *
+   * @default {undefined}
+   */
+  onEvent?: (event: ChatEvent) => void;
+}
+
+/**
+ * Why a session ended: the peer sent `exit`, our input ended, the peer
+ * closed without `exit`, reset the connection, stayed silent past
+ * `--timeout`, or another error.
+ */
+export type DisconnectReason =
+  | "exit"
+  | "end of input"
+  | "closed"
+  | "reset"
+  | "timeout"
+  | "error";
+
+/**
+ * One thing that happened, as printed with `--json` (see the output
+ * contract in the module documentation of `lib/_chat.ts`).
+ */
+export type ChatEvent =
+  | {
+    event: "listening";
+    address: string;
+    host?: string;
+    port?: number;
+    path?: string;
+  }
+  | { event: "connected"; peer: string }
+  | {
+    event: "message";
+    from: "client" | "server";
+    peer: string;
+    text: string;
+  }
+  | {
+    event: "disconnected";
+    peer: string;
+    reason: DisconnectReason;
+    message?: string;
+  }
+  | { event: "stopped"; reason: "end of input" }
+  | { event: "error"; message: string };
+
+/** A failure already explained in one line; the program exits with 1. */
+export class ChatFailure extends Error {
+  /**
+   * Creates the failure.
+   *
+   * @param message The cause and the fix, in one line.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "ChatFailure";
+  }
+}
+
+const ENCODER = new TextEncoder();
+
+/** Writes all of `text` to a Deno output stream. */
+function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string) {
+  const data = ENCODER.encode(text);
+  for (let written = 0; written < data.length;) {
+    written += stream.writeSync(data.subarray(written));
+  }
+}
+
+const toStdout: TextSink = (text) => writeAll(Deno.stdout, text);
+const toStderr: TextSink = (text) => writeAll(Deno.stderr, text);
+
+/** How many lines of input may be read ahead of their use. */
+const READ_AHEAD = 256;
+
+/**
+ * Lines of input, read ahead in the background (up to
+ * {@linkcode READ_AHEAD} of them), so that a writer never blocks on a full
+ * pipe, and so that a wait for input can be raced against the network
+ * without losing a line.
+ */
+class InputLines {
+  #reader: LineReader;
+  #queue: (string | null)[] = [];
+  #failure: { error: unknown } | null = null;
+  #waiters = new Set<() => void>();
+  #room: (() => void) | null = null;
+  #started = false;
+
+  constructor(source: ByteReader) {
+    this.#reader = new LineReader(source);
+  }
+
+  /** Starts reading in the background (once). */
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#pump();
+  }
+
+  async #pump(): Promise<void> {
+    try {
+      while (true) {
+        while (this.#queue.length >= READ_AHEAD) {
+          await new Promise<void>((resolve) => this.#room = resolve);
+        }
+        const line = await this.#reader.readLine();
+        this.#queue.push(line);
+        this.#wake();
+        if (line === null) return;
+      }
+    } catch (error) {
+      this.#failure = { error };
+      this.#wake();
+    }
+  }
+
+  #wake(): void {
+    for (const wake of this.#waiters) wake();
+    this.#waiters.clear();
+  }
+
+  /** Whether {@linkcode InputLines.take} has something to return now. */
+  get ready(): boolean {
+    return this.#queue.length > 0 || this.#failure !== null;
+  }
+
+  /** Resolves once {@linkcode InputLines.ready} is true. */
+  wait(): Promise<void> {
+    if (this.ready) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.add(resolve));
+  }
+
+  /**
+   * Takes the next line; `null` at end of input (and every time after).
+   * Throws if reading failed.
+   */
+  take(): string | null {
+    if (this.#queue.length === 0 && this.#failure) throw this.#failure.error;
+    const line = this.#queue[0];
+    if (line !== null) this.#queue.shift();
+    this.#room?.();
+    this.#room = null;
+    return line ?? null;
+  }
+}
+
+/** The input of the process's own stdin, shared by every run. */
+let stdinLines: InputLines | undefined;
+
+/** A byte source that serves a string once. */
+function stringSource(text: string): ByteReader {
+  let rest = ENCODER.encode(text);
+  return {
+    read(p: Uint8Array): Promise<number | null> {
+      if (rest.length === 0) return Promise.resolve(null);
+      const n = Math.min(p.length, rest.length);
+      p.set(rest.subarray(0, n));
+      rest = rest.subarray(n);
+      return Promise.resolve(n);
+    },
+  };
+}
+
+/** Flattens text to one line. */
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, " ").trim();
+}
+
+/**
+ * A JSON line whose text is safe for a terminal too: C1 controls and
+ * bidirectional overrides, which `JSON.stringify` leaves raw, are escaped.
+ */
+function jsonLine(event: ChatEvent): string {
+  return JSON.stringify(event).replace(
+    /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  ) + "\n";
+}
+
+/** How a server names a peer in status lines: its IP, as the tutorial does. */
+function peerLabel(peer: string): string {
+  const ip = /^\[(.*)\]:\d+$/.exec(peer) ?? /^([^:]*):\d+$/.exec(peer);
+  if (ip) return ip[1];
+  return peer === "" ? "unix peer" : peer;
+}
+
+/** What a reply read from stdin turned into. */
+export type Reply =
+  | { kind: "line"; line: string }
+  | { kind: "eof" }
+  | { kind: "gone"; incoming: Incoming & { kind: "end" } };
+
+/** The running state of one program: its output, input and resources. */
+export class Chat {
+  /** The program's command name. */
+  readonly program: ProgramName;
+  /** Its options, as given. */
+  readonly options: ServerOptions;
+  #io: ChatIO;
+  #out: TextSink;
+  #err: TextSink;
+  #interactive: boolean;
+  #input: InputLines | undefined;
+  #promptOpen = false;
+  #closed = false;
+  #resources = new Set<{ close(): void }>();
+  #cleanups: (() => void)[] = [];
+  /** Set once the endpoint is known; used to name permission flags. */
+  endpoint: Endpoint | undefined;
+
+  /**
+   * Sets up the output and input of a run.
+   *
+   * @param program The program.
+   * @param options Its options.
+   * @param io Where it reads and writes.
+   */
+  constructor(program: ProgramName, options: ServerOptions, io: ChatIO = {}) {
+    this.program = program;
+    this.options = options;
+    this.#io = io;
+    this.#out = io.stdout ?? toStdout;
+    this.#err = io.stderr ?? toStderr;
+    this.#interactive = io.interactive ??
+      (io.stdin === undefined && Deno.stdin.isTerminal());
+  }
+
+  /** Whether the run has ended (interrupted or finished). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Ends an open prompt line before other output. */
+  #breakPrompt(): void {
+    if (this.#promptOpen) {
+      this.#promptOpen = false;
+      this.#out("\n");
+    }
+  }
+
+  /**
+   * Reports an event: to `onEvent`, as JSON on stdout with `--json`,
+   * and as the status or message line of the output contract.
+   *
+   * @param event The event.
+   */
+  emit(event: ChatEvent): void {
+    if (this.#closed) return;
+    this.#io.onEvent?.(event);
+    if (this.options.json) {
+      this.#breakPrompt();
+      this.#out(jsonLine(event));
+    } else if (event.event === "message") {
+      this.#breakPrompt();
+      this.#out(`${event.from}>${escapeControl(event.text, false)}\n`);
+    }
+    if (event.event === "message") return;
+    const line = this.#statusLine(event);
+    if (line === null) return;
+    this.#breakPrompt();
+    this.#err(`${escapeControl(line, false)}\n`);
+  }
+
+  /** The stderr line of an event; clients have none but errors. */
+  #statusLine(
+    event: Exclude<ChatEvent, { event: "message" }>,
+  ): string | null {
+    const server = isServer(this.program);
+    switch (event.event) {
+      case "listening":
+        return `listening on ${event.address}`;
+      case "connected":
+        return server ? `${peerLabel(event.peer)} connected` : null;
+      case "disconnected": {
+        if (!server) return null;
+        const line = `${peerLabel(event.peer)} disconnected`;
+        return event.message ? `${line}: ${event.message}` : line;
+      }
+      case "stopped":
+        return `stopped: ${event.reason}`;
+      case "error":
+        return `pysocket ${this.program}: ${event.message}`;
+    }
+  }
+
+  /** Prints a usage error line (exit code 2 follows). */
+  usage(message: string): void {
+    this.#err(usageLine(this.program, message));
+  }
+
+  /** The lines of input, read ahead from the start. */
+  #lines(): InputLines {
+    if (!this.#input) {
+      const source = this.#io.stdin;
+      this.#input = typeof source === "string"
+        ? new InputLines(stringSource(source))
+        : source
+        ? new InputLines(source)
+        : (stdinLines ??= new InputLines(Deno.stdin));
+      this.#input.start();
+    }
+    return this.#input;
+  }
+
+  /**
+   * Starts reading input ahead, so that a writer never blocks on a full
+   * pipe while the program waits for the network. Programs that read
+   * stdin call it when they start.
+   */
+  readAhead(): void {
+    this.#lines();
+  }
+
+  #showPrompt(prompt: string): void {
+    if (
+      !this.#interactive || this.options.json || this.#closed ||
+      this.#promptOpen
+    ) return;
+    this.#out(prompt);
+    this.#promptOpen = true;
+  }
+
+  /**
+   * Reads a reply to send, skipping empty lines if asked, and gives up
+   * when the peer goes away first (`peerNext` ends). The prompt is shown,
+   * when interactive, only if no line is waiting already.
+   *
+   * @param prompt The prompt, such as `"server>"`.
+   * @param peerNext The peer's next message being read, if any.
+   * @param skipEmpty Whether empty lines are skipped (TCP).
+   * @returns The line, end of input, or the peer's end.
+   */
+  async readReply(
+    prompt: string,
+    peerNext: Promise<Incoming> | null,
+    skipEmpty: boolean,
+  ): Promise<Reply> {
+    const input = this.#lines();
+    const gone = peerNext?.then((incoming) =>
+      incoming.kind === "end" ? incoming : new Promise<never>(() => {})
+    );
+    while (true) {
+      if (!input.ready) {
+        this.#showPrompt(prompt);
+        const waiting = input.wait().then(() => null);
+        const end = gone ? await Promise.race([waiting, gone]) : await waiting;
+        if (end) return { kind: "gone", incoming: end };
+      }
+      // The user pressed Enter: the terminal has ended the prompt's line.
+      this.#promptOpen = false;
+      let line: string | null;
+      try {
+        line = input.take();
+      } catch (err) {
+        throw this.explain(err, "cannot read the input");
+      }
+      if (line === null) return { kind: "eof" };
+      if (skipEmpty && line === "") continue;
+      return { kind: "line", line };
+    }
+  }
+
+  /**
+   * Closes `resource` when the run ends, however it ends.
+   *
+   * @param resource A socket.
+   * @returns The resource.
+   */
+  own<T extends { close(): void }>(resource: T): T {
+    this.#resources.add(resource);
+    return resource;
+  }
+
+  /**
+   * Closes a resource now and forgets it.
+   *
+   * @param resource A resource given to {@linkcode Chat.own}.
+   */
+  release(resource: { close(): void }): void {
+    this.#resources.delete(resource);
+    resource.close();
+  }
+
+  /**
+   * Runs `cleanup` when the run ends (removing socket files).
+   *
+   * @param cleanup What to do; its errors are ignored.
+   */
+  onClose(cleanup: () => void): void {
+    this.#cleanups.push(cleanup);
+  }
+
+  /** Closes every resource, runs the clean-ups, and mutes further output. */
+  close(): void {
+    this.#breakPrompt();
+    this.#closed = true;
+    for (const resource of this.#resources) {
+      try {
+        resource.close();
+      } catch {
+        // Already closed.
+      }
+    }
+    this.#resources.clear();
+    for (const cleanup of this.#cleanups.splice(0).reverse()) {
+      try {
+        cleanup();
+      } catch {
+        // Nothing more can be done at exit.
+      }
+    }
+  }
+
+  /**
+   * Turns any error into a one-line {@linkcode ChatFailure} naming the
+   * cause and the fix.
+   *
+   * @param err What was thrown.
+   * @param action What was being done, such as `cannot connect to 127.0.0.1:8888`.
+   * @returns The failure.
+   */
+  explain(err: unknown, action?: string): ChatFailure {
+    if (err instanceof ChatFailure) return err;
+    return new ChatFailure(oneLine(describe(err, action, this)));
+  }
+}
+
+/** The line printed for a bad command line. */
+function usageLine(program: ProgramName | null, message: string): string {
+  const name = program ? `pysocket ${program}` : "pysocket";
+  return `${name}: ${oneLine(message)} (see ${name} --help)\n`;
+}
+
+/** Explains an error; see {@linkcode Chat.explain}. */
+function describe(err: unknown, action: string | undefined, chat: Chat) {
+  const endpoint = chat.endpoint;
+  const unix = endpoint?.path !== undefined;
+  const prefix = action ? `${action}: ` : "";
+  const fixAddress = unix ? "check --unix" : "check --host and --port";
+  if (!(err instanceof Error)) {
+    return `${prefix}unexpected failure: ${String(err)}`;
+  }
+  const sandbox = /Requires (\w+) access to "([^"]*)"/.exec(err.message);
+  if (
+    err instanceof PermissionError && (sandbox || /sandbox/.test(err.message))
+  ) {
+    const flags = endpoint
+      ? permissionFlags(chat.program, endpoint)
+      : "--allow-net";
+    const what = sandbox
+      ? `Deno needs ${sandbox[1]} access to "${sandbox[2]}"`
+      : "Deno refused network access";
+    return `missing permission: ${what}; run again with ${flags}`;
+  }
+  if (err instanceof OSError && /--unstable-net/.test(err.message)) {
+    return `${prefix}UDP ${
+      err.message.slice(err.message.indexOf("datagram sockets"))
+    }`;
+  }
+  if (err instanceof PermissionError) {
+    const low = endpoint && !unix && endpoint.port > 0 && endpoint.port < 1024;
+    return `${prefix}permission denied by the operating system${
+      low && isServer(chat.program)
+        ? " (ports below 1024 need administrator rights: choose --port 1024 or above)"
+        : unix
+        ? " (check the permissions of the socket file and its folder)"
+        : ""
+    }`;
+  }
+  if (err instanceof ConnectionRefusedError) {
+    return `${prefix}connection refused: nothing is listening there (start the server first, or ${fixAddress})`;
+  }
+  if (err instanceof OSError && err.errno === ERRNO.EADDRINUSE) {
+    return unix
+      ? `${prefix}address already in use: the file exists (stop the server using it, or remove the file if none runs)`
+      : `${prefix}address already in use: another program is listening there (stop it, or choose another --port)`;
+  }
+  if (err instanceof OSError && err.errno === ERRNO.EADDRNOTAVAIL) {
+    return `${prefix}address not available: ${
+      endpoint?.host ?? "the host"
+    } is not an address of this machine (check --host)`;
+  }
+  if (err instanceof gaierror) {
+    return `${prefix}unknown host ${
+      JSON.stringify(endpoint?.host ?? "")
+    }: the name could not be resolved (check --host)`;
+  }
+  if (err instanceof TimeoutError) {
+    return `${prefix}timed out after ${chat.options.timeout} s (--timeout)`;
+  }
+  if (err instanceof FileNotFoundError) {
+    return `${prefix}no such file or directory (start the server first, or ${fixAddress})`;
+  }
+  if (
+    err instanceof OSError &&
+    (err.errno === ERRNO.ENETUNREACH || err.errno === ERRNO.EHOSTUNREACH)
+  ) {
+    return `${prefix}${err.strerror?.toLowerCase()} (check --host)`;
+  }
+  if (err instanceof OSError) {
+    return `${prefix}${err.strerror?.toLowerCase() ?? err.message}`;
+  }
+  return `${prefix}unexpected ${err.name}: ${err.message}`;
+}
+
+/**
+ * Runs a program's body with the shared behaviour: options checked (exit
+ * 2 on bad ones), every failure reported in one line (exit 1), Ctrl-C or
+ * `io.signal` closing the sockets (exit 130), and clean-up at the end.
+ *
+ * @param program The program.
+ * @param options Its options.
+ * @param io Where it reads and writes.
+ * @param body The program itself, given the run and its endpoint.
+ * @returns The exit code.
+ */
+export async function runChat(
+  program: ProgramName,
+  options: ServerOptions | undefined,
+  io: ChatIO | undefined,
+  body: (chat: Chat, endpoint: Endpoint) => Promise<number>,
+): Promise<number> {
+  const chat = new Chat(program, options ?? {}, io);
+  let endpoint: Endpoint;
+  try {
+    endpoint = resolveEndpoint(program, options ?? {});
+  } catch (err) {
+    chat.usage((err as Error).message);
+    return 2;
+  }
+  chat.endpoint = endpoint;
+  const { promise: interrupted, resolve: interrupt } = Promise.withResolvers<
+    "interrupted"
+  >();
+  const stop = () => interrupt("interrupted");
+  let unlisten = () => {};
+  const signal = io?.signal;
+  if (signal) {
+    if (signal.aborted) stop();
+    signal.addEventListener("abort", stop, { once: true });
+    unlisten = () => signal.removeEventListener("abort", stop);
+  } else {
+    try {
+      Deno.addSignalListener("SIGINT", stop);
+      unlisten = () => Deno.removeSignalListener("SIGINT", stop);
+    } catch {
+      // This platform cannot listen for SIGINT: Ctrl-C ends the process.
+    }
+  }
+  const run = body(chat, endpoint);
+  // After an interrupt the body fails on its closed sockets: nobody cares.
+  run.catch(() => {});
+  try {
+    const result = await Promise.race([run, interrupted]);
+    return result === "interrupted" ? 130 : result;
+  } catch (err) {
+    chat.emit({ event: "error", message: chat.explain(err).message });
+    return 1;
+  } finally {
+    unlisten();
+    chat.close();
+  }
+}
+
+/**
+ * The `main` of one program: parses the arguments, prints `--help` or
+ * `--version`, or runs it.
+ *
+ * @param program The program.
+ * @param args The arguments after the command name.
+ * @param io Where it reads and writes.
+ * @param run The program's function.
+ * @returns The exit code.
+ */
+export async function runMain(
+  program: ProgramName,
+  args: string[],
+  io: ChatIO | undefined,
+  run: (options: ServerOptions, io?: ChatIO) => Promise<number>,
+): Promise<number> {
+  const out = io?.stdout ?? toStdout;
+  const err = io?.stderr ?? toStderr;
+  try {
+    const parsed = parseChatArgs(program, args);
+    if (parsed.kind === "help") {
+      out(helpText(program));
+      return 0;
+    }
+    if (parsed.kind === "version") {
+      out(`pysocket ${VERSION}\n`);
+      return 0;
+    }
+    return await run(parsed.options, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(usageLine(program, e.message));
+      return 2;
+    }
+    err(`pysocket ${program}: unexpected failure: ${oneLine(String(e))}\n`);
+    return 1;
+  }
+}
+
+/**
+ * Prints a usage error of the `pysocket` command itself (no program).
+ *
+ * @param message What is wrong.
+ * @param io Where to write.
+ */
+export function reportUsage(message: string, io?: ChatIO): void {
+  (io?.stderr ?? toStderr)(usageLine(null, message));
+}
+
+/**
+ * Writes text to stdout (or `io.stdout`).
+ *
+ * @param text The text.
+ * @param io Where to write.
+ */
+export function print(text: string, io?: ChatIO): void {
+  (io?.stdout ?? toStdout)(text);
+}
+
+/**
+ * Writes text to stderr (or `io.stderr`).
+ *
+ * @param text The text.
+ * @param io Where to write.
+ */
+export function printError(text: string, io?: ChatIO): void {
+  (io?.stderr ?? toStderr)(text);
+}
+
+// ---------------------------------------------------------------------------
+// Received bytes to messages
+
+/** Size of each read, and of each datagram received. */
+export const BUFSIZE = 65536;
+
+/**
+ * How long to wait for the rest of a character when a read brought only
+ * its first bytes, in seconds.
+ */
+const SPLIT_CHAR_WAIT = 0.2;
+
+/** A received message, or the end of the conversation. */
+export type Incoming =
+  | { kind: "message"; data: Uint8Array; text: string }
+  | { kind: "end"; reason: "closed" | "reset" | "error"; error?: unknown };
+
+/**
+ * How many bytes at the end of `data` start a UTF-8 character that is not
+ * complete yet (0 when the last character is complete or invalid).
+ */
+function incompleteTail(data: Uint8Array): number {
+  for (let back = 1; back <= Math.min(3, data.length); back++) {
+    const b = data[data.length - back];
+    if ((b & 0xc0) === 0x80) continue; // A continuation byte: look further.
+    const need = b >= 0xc2 && b <= 0xdf
+      ? 2
+      : b >= 0xe0 && b <= 0xef
+      ? 3
+      : b >= 0xf0 && b <= 0xf4
+      ? 4
+      : 1;
+    return need > back ? back : 0;
+  }
+  return 0;
+}
+
+/** Drops one trailing `\n` or `\r\n`: a newline from `nc` ends a message. */
+function chomp(text: string): string {
+  if (text.endsWith("\r\n")) return text.slice(0, -2);
+  if (text.endsWith("\n")) return text.slice(0, -1);
+  return text;
+}
+
+/**
+ * Decodes one datagram as a message: UTF-8, invalid bytes as U+FFFD, one
+ * trailing newline dropped.
+ *
+ * @param data The datagram.
+ * @returns The message text.
+ */
+export function datagramText(data: Uint8Array): string {
+  return chomp(new TextDecoder("utf-8", { ignoreBOM: true }).decode(data));
+}
+
+/** Splits after each `\n` (a `\n` always is byte 0x0a, and the reverse). */
+function splitAfterNewlines(data: Uint8Array): Uint8Array[] {
+  const parts: Uint8Array[] = [];
+  let from = 0;
+  for (let i = data.indexOf(0x0a); i !== -1; i = data.indexOf(0x0a, from)) {
+    parts.push(data.subarray(from, i + 1));
+    from = i + 1;
+  }
+  if (from < data.length) parts.push(data.subarray(from));
+  return parts;
+}
+
+/** Classifies why a read or write on a connection failed. */
+export function endOf(err: unknown): Incoming & { kind: "end" } {
+  const reset = err instanceof ConnectionResetError ||
+    err instanceof ConnectionAbortedError || err instanceof BrokenPipeError;
+  return { kind: "end", reason: reset ? "reset" : "error", error: err };
+}
+
+/**
+ * Reads messages from a stream socket. As in the tutorial, what one `recv`
+ * returns is one message (at most 64 KiB: a longer message shows as
+ * several), with two refinements:
+ *
+ * - The bytes are decoded as one stream: a character split between two
+ *   reads is shown whole, at the start of the second message. A read that
+ *   brings only part of a character waits briefly for the rest.
+ * - Several newline-ended lines that arrive in one read (from `nc`, such
+ *   as `hi\nexit\n`) are one message each.
+ */
+export class StreamMessages {
+  #sock: Socket;
+  #decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+  #queue: Incoming[] = [];
+
+  /**
+   * Reads from `sock`.
+   *
+   * @param sock A connected stream socket.
+   */
+  constructor(sock: Socket) {
+    this.#sock = sock;
+  }
+
+  /**
+   * Reads the next message. Never rejects: failures are an `end`.
+   *
+   * @returns The message, or why there is none.
+   */
+  async read(): Promise<Incoming> {
+    const queued = this.#queue.shift();
+    if (queued) return queued;
+    let data: Uint8Array;
+    try {
+      data = await this.#sock.recv(BUFSIZE);
+    } catch (err) {
+      return endOf(err);
+    }
+    if (data.length === 0) {
+      // A character cut short by the end of the stream is shown as U+FFFD.
+      const rest = this.#decoder.decode();
+      if (rest === "") return { kind: "end", reason: "closed" };
+      this.#queue.push({ kind: "end", reason: "closed" });
+      return { kind: "message", data, text: rest };
+    }
+    let text = this.#decoder.decode(data, { stream: true });
+    while (text === "" && incompleteTail(data) > 0) {
+      const more = await this.#soon();
+      if (!more) {
+        text = this.#decoder.decode();
+        break;
+      }
+      const joined = new Uint8Array(data.length + more.length);
+      joined.set(data);
+      joined.set(more, data.length);
+      data = joined;
+      text = this.#decoder.decode(more, { stream: true });
+    }
+    const lines = text.endsWith("\n") ? text.split(/(?<=\n)/) : [text];
+    const bytes = lines.length > 1 ? splitAfterNewlines(data) : [data];
+    const [first, ...rest] = lines.map((line, i): Incoming => ({
+      kind: "message",
+      data: bytes[i],
+      text: chomp(line),
+    }));
+    this.#queue.push(...rest);
+    return first;
+  }
+
+  /** The next bytes if they come soon; `null` otherwise. */
+  async #soon(): Promise<Uint8Array | null> {
+    // A read that times out stays pending inside the socket: nothing is lost.
+    this.#sock.settimeout(SPLIT_CHAR_WAIT);
+    try {
+      const more = await this.#sock.recv(BUFSIZE);
+      return more.length > 0 ? more : null;
+    } catch {
+      // A timeout, or a failure that the next read meets again and reports.
+      return null;
+    } finally {
+      this.#sock.settimeout(null);
+    }
+  }
+}
+
+/**
+ * Waits for `promise`, or `"timeout"` after `seconds` (never when `null`).
+ *
+ * @param promise What to wait for.
+ * @param seconds The limit.
+ * @returns Its value, or `"timeout"`.
+ */
+export function within<T>(
+  promise: Promise<T>,
+  seconds: number | null | undefined,
+): Promise<T | "timeout"> {
+  if (seconds === null || seconds === undefined) return promise;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), seconds * 1000);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The address of a peer as events name it: `127.0.0.1:54321`,
+ * `[::1]:54321`, or a Unix path (`""` for an unnamed Unix peer).
+ *
+ * @param address The address from `accept()` or `recvfrom()`.
+ * @returns Its text.
+ */
+export function peerName(address: Address): string {
+  return formatAddress(address);
+}
+
+/**
+ * The `listening` event for a bound socket.
+ *
+ * @param address The socket's `getsockname()`.
+ * @returns The event.
+ */
+export function listeningEvent(address: Address): ChatEvent {
+  if (typeof address === "string") {
+    return { event: "listening", address, path: address };
+  }
+  return {
+    event: "listening",
+    address: formatAddress(address),
+    host: address[0],
+    port: address[1],
+  };
+}
+
+/**
+ * Removes a file, ignoring failures (for socket files at exit).
+ *
+ * @param path The file.
+ * @param recursive Whether to remove a folder with its contents.
+ */
+export function removeQuietly(path: string, recursive = false): void {
+  try {
+    Deno.removeSync(path, { recursive });
+  } catch {
+    // Gone already, or not ours to remove.
+  }
+}
