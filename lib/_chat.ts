@@ -84,34 +84,22 @@
  * @module
  */
 
-import { errno as ERRNO } from "./constants.ts";
-import { formatAddress } from "./address.ts";
-import {
-  BrokenPipeError,
-  ConnectionAbortedError,
-  ConnectionRefusedError,
-  ConnectionResetError,
-  FileNotFoundError,
-  gaierror,
-  OSError,
-  PermissionError,
-  TimeoutError,
-} from "./errors.ts";
-import type { Address } from "./address.ts";
-import type { Socket } from "./socket.ts";
-import { type ByteReader, escapeControl, LineReader } from "./text.ts";
+import { type Address, formatAddress } from "./address.ts";
+import { type ByteReader, escapeControl } from "./text.ts";
 import {
   type Endpoint,
   helpText,
   isServer,
   parseChatArgs,
-  permissionFlags,
   type ProgramName,
   resolveEndpoint,
   type ServerOptions,
   UsageError,
   VERSION,
 } from "./_chat_args.ts";
+import { type ChatFailure, explainError, oneLine } from "./_chat_errors.ts";
+import { type InputLines, inputLines } from "./_chat_input.ts";
+import type { Incoming } from "./_chat_messages.ts";
 
 /** Receives text to write, such as a line for stdout. */
 export type TextSink = (text: string) => void;
@@ -202,19 +190,6 @@ export type ChatEvent =
   | { event: "stopped"; reason: "end of input" }
   | { event: "error"; message: string };
 
-/** A failure already explained in one line; the program exits with 1. */
-export class ChatFailure extends Error {
-  /**
-   * Creates the failure.
-   *
-   * @param message The cause and the fix, in one line.
-   */
-  constructor(message: string) {
-    super(message);
-    this.name = "ChatFailure";
-  }
-}
-
 const ENCODER = new TextEncoder();
 
 /** Writes all of `text` to a Deno output stream. */
@@ -227,103 +202,6 @@ function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string) {
 
 const toStdout: TextSink = (text) => writeAll(Deno.stdout, text);
 const toStderr: TextSink = (text) => writeAll(Deno.stderr, text);
-
-/** How many lines of input may be read ahead of their use. */
-const READ_AHEAD = 256;
-
-/**
- * Lines of input, read ahead in the background (up to
- * {@linkcode READ_AHEAD} of them), so that a writer never blocks on a full
- * pipe, and so that a wait for input can be raced against the network
- * without losing a line.
- */
-class InputLines {
-  #reader: LineReader;
-  #queue: (string | null)[] = [];
-  #failure: { error: unknown } | null = null;
-  #waiters = new Set<() => void>();
-  #room: (() => void) | null = null;
-  #started = false;
-
-  constructor(source: ByteReader) {
-    this.#reader = new LineReader(source);
-  }
-
-  /** Starts reading in the background (once). */
-  start(): void {
-    if (this.#started) return;
-    this.#started = true;
-    this.#pump();
-  }
-
-  async #pump(): Promise<void> {
-    try {
-      while (true) {
-        while (this.#queue.length >= READ_AHEAD) {
-          await new Promise<void>((resolve) => this.#room = resolve);
-        }
-        const line = await this.#reader.readLine();
-        this.#queue.push(line);
-        this.#wake();
-        if (line === null) return;
-      }
-    } catch (error) {
-      this.#failure = { error };
-      this.#wake();
-    }
-  }
-
-  #wake(): void {
-    for (const wake of this.#waiters) wake();
-    this.#waiters.clear();
-  }
-
-  /** Whether {@linkcode InputLines.take} has something to return now. */
-  get ready(): boolean {
-    return this.#queue.length > 0 || this.#failure !== null;
-  }
-
-  /** Resolves once {@linkcode InputLines.ready} is true. */
-  wait(): Promise<void> {
-    if (this.ready) return Promise.resolve();
-    return new Promise((resolve) => this.#waiters.add(resolve));
-  }
-
-  /**
-   * Takes the next line; `null` at end of input (and every time after).
-   * Throws if reading failed.
-   */
-  take(): string | null {
-    if (this.#queue.length === 0 && this.#failure) throw this.#failure.error;
-    const line = this.#queue[0];
-    if (line !== null) this.#queue.shift();
-    this.#room?.();
-    this.#room = null;
-    return line ?? null;
-  }
-}
-
-/** The input of the process's own stdin, shared by every run. */
-let stdinLines: InputLines | undefined;
-
-/** A byte source that serves a string once. */
-function stringSource(text: string): ByteReader {
-  let rest = ENCODER.encode(text);
-  return {
-    read(p: Uint8Array): Promise<number | null> {
-      if (rest.length === 0) return Promise.resolve(null);
-      const n = Math.min(p.length, rest.length);
-      p.set(rest.subarray(0, n));
-      rest = rest.subarray(n);
-      return Promise.resolve(n);
-    },
-  };
-}
-
-/** Flattens text to one line. */
-function oneLine(text: string): string {
-  return text.replace(/\s*[\r\n]+\s*/g, " ").trim();
-}
 
 /**
  * A JSON line whose text is safe for a terminal too: C1 controls and
@@ -449,16 +327,7 @@ export class Chat {
 
   /** The lines of input, read ahead from the start. */
   #lines(): InputLines {
-    if (!this.#input) {
-      const source = this.#io.stdin;
-      this.#input = typeof source === "string"
-        ? new InputLines(stringSource(source))
-        : source
-        ? new InputLines(source)
-        : (stdinLines ??= new InputLines(Deno.stdin));
-      this.#input.start();
-    }
-    return this.#input;
+    return this.#input ??= inputLines(this.#io.stdin);
   }
 
   /**
@@ -579,8 +448,11 @@ export class Chat {
    * @returns The failure.
    */
   explain(err: unknown, action?: string): ChatFailure {
-    if (err instanceof ChatFailure) return err;
-    return new ChatFailure(oneLine(describe(err, action, this)));
+    return explainError(err, action, {
+      program: this.program,
+      endpoint: this.endpoint,
+      timeout: this.options.timeout,
+    });
   }
 }
 
@@ -588,78 +460,6 @@ export class Chat {
 function usageLine(program: ProgramName | null, message: string): string {
   const name = program ? `pysocket ${program}` : "pysocket";
   return `${name}: ${oneLine(message)} (see ${name} --help)\n`;
-}
-
-/** Explains an error; see {@linkcode Chat.explain}. */
-function describe(err: unknown, action: string | undefined, chat: Chat) {
-  const endpoint = chat.endpoint;
-  const unix = endpoint?.path !== undefined;
-  const prefix = action ? `${action}: ` : "";
-  const fixAddress = unix ? "check --unix" : "check --host and --port";
-  if (!(err instanceof Error)) {
-    return `${prefix}unexpected failure: ${String(err)}`;
-  }
-  const sandbox = /Requires (\w+) access to "([^"]*)"/.exec(err.message);
-  if (
-    err instanceof PermissionError && (sandbox || /sandbox/.test(err.message))
-  ) {
-    const flags = endpoint
-      ? permissionFlags(chat.program, endpoint)
-      : "--allow-net";
-    const what = sandbox
-      ? `Deno needs ${sandbox[1]} access to "${sandbox[2]}"`
-      : "Deno refused network access";
-    return `missing permission: ${what}; run again with ${flags}`;
-  }
-  if (err instanceof OSError && /--unstable-net/.test(err.message)) {
-    return `${prefix}UDP ${
-      err.message.slice(err.message.indexOf("datagram sockets"))
-    }`;
-  }
-  if (err instanceof PermissionError) {
-    const low = endpoint && !unix && endpoint.port > 0 && endpoint.port < 1024;
-    return `${prefix}permission denied by the operating system${
-      low && isServer(chat.program)
-        ? " (ports below 1024 need administrator rights: choose --port 1024 or above)"
-        : unix
-        ? " (check the permissions of the socket file and its folder)"
-        : ""
-    }`;
-  }
-  if (err instanceof ConnectionRefusedError) {
-    return `${prefix}connection refused: nothing is listening there (start the server first, or ${fixAddress})`;
-  }
-  if (err instanceof OSError && err.errno === ERRNO.EADDRINUSE) {
-    return unix
-      ? `${prefix}address already in use: the file exists (stop the server using it, or remove the file if none runs)`
-      : `${prefix}address already in use: another program is listening there (stop it, or choose another --port)`;
-  }
-  if (err instanceof OSError && err.errno === ERRNO.EADDRNOTAVAIL) {
-    return `${prefix}address not available: ${
-      endpoint?.host ?? "the host"
-    } is not an address of this machine (check --host)`;
-  }
-  if (err instanceof gaierror) {
-    return `${prefix}unknown host ${
-      JSON.stringify(endpoint?.host ?? "")
-    }: the name could not be resolved (check --host)`;
-  }
-  if (err instanceof TimeoutError) {
-    return `${prefix}timed out after ${chat.options.timeout} s (--timeout)`;
-  }
-  if (err instanceof FileNotFoundError) {
-    return `${prefix}no such file or directory (start the server first, or ${fixAddress})`;
-  }
-  if (
-    err instanceof OSError &&
-    (err.errno === ERRNO.ENETUNREACH || err.errno === ERRNO.EHOSTUNREACH)
-  ) {
-    return `${prefix}${err.strerror?.toLowerCase()} (check --host)`;
-  }
-  if (err instanceof OSError) {
-    return `${prefix}${err.strerror?.toLowerCase() ?? err.message}`;
-  }
-  return `${prefix}unexpected ${err.name}: ${err.message}`;
 }
 
 /**
@@ -788,166 +588,6 @@ export function print(text: string, io?: ChatIO): void {
  */
 export function printError(text: string, io?: ChatIO): void {
   (io?.stderr ?? toStderr)(text);
-}
-
-// ---------------------------------------------------------------------------
-// Received bytes to messages
-
-/** Size of each read, and of each datagram received. */
-export const BUFSIZE = 65536;
-
-/**
- * How long to wait for the rest of a character when a read brought only
- * its first bytes, in seconds.
- */
-const SPLIT_CHAR_WAIT = 0.2;
-
-/** A received message, or the end of the conversation. */
-export type Incoming =
-  | { kind: "message"; data: Uint8Array; text: string }
-  | { kind: "end"; reason: "closed" | "reset" | "error"; error?: unknown };
-
-/**
- * How many bytes at the end of `data` start a UTF-8 character that is not
- * complete yet (0 when the last character is complete or invalid).
- */
-function incompleteTail(data: Uint8Array): number {
-  for (let back = 1; back <= Math.min(3, data.length); back++) {
-    const b = data[data.length - back];
-    if ((b & 0xc0) === 0x80) continue; // A continuation byte: look further.
-    const need = b >= 0xc2 && b <= 0xdf
-      ? 2
-      : b >= 0xe0 && b <= 0xef
-      ? 3
-      : b >= 0xf0 && b <= 0xf4
-      ? 4
-      : 1;
-    return need > back ? back : 0;
-  }
-  return 0;
-}
-
-/** Drops one trailing `\n` or `\r\n`: a newline from `nc` ends a message. */
-function chomp(text: string): string {
-  if (text.endsWith("\r\n")) return text.slice(0, -2);
-  if (text.endsWith("\n")) return text.slice(0, -1);
-  return text;
-}
-
-/**
- * Decodes one datagram as a message: UTF-8, invalid bytes as U+FFFD, one
- * trailing newline dropped.
- *
- * @param data The datagram.
- * @returns The message text.
- */
-export function datagramText(data: Uint8Array): string {
-  return chomp(new TextDecoder("utf-8", { ignoreBOM: true }).decode(data));
-}
-
-/** Splits after each `\n` (a `\n` always is byte 0x0a, and the reverse). */
-function splitAfterNewlines(data: Uint8Array): Uint8Array[] {
-  const parts: Uint8Array[] = [];
-  let from = 0;
-  for (let i = data.indexOf(0x0a); i !== -1; i = data.indexOf(0x0a, from)) {
-    parts.push(data.subarray(from, i + 1));
-    from = i + 1;
-  }
-  if (from < data.length) parts.push(data.subarray(from));
-  return parts;
-}
-
-/** Classifies why a read or write on a connection failed. */
-export function endOf(err: unknown): Incoming & { kind: "end" } {
-  const reset = err instanceof ConnectionResetError ||
-    err instanceof ConnectionAbortedError || err instanceof BrokenPipeError;
-  return { kind: "end", reason: reset ? "reset" : "error", error: err };
-}
-
-/**
- * Reads messages from a stream socket. As in the tutorial, what one `recv`
- * returns is one message (at most 64 KiB: a longer message shows as
- * several), with two refinements:
- *
- * - The bytes are decoded as one stream: a character split between two
- *   reads is shown whole, at the start of the second message. A read that
- *   brings only part of a character waits briefly for the rest.
- * - Several newline-ended lines that arrive in one read (from `nc`, such
- *   as `hi\nexit\n`) are one message each.
- */
-export class StreamMessages {
-  #sock: Socket;
-  #decoder = new TextDecoder("utf-8", { ignoreBOM: true });
-  #queue: Incoming[] = [];
-
-  /**
-   * Reads from `sock`.
-   *
-   * @param sock A connected stream socket.
-   */
-  constructor(sock: Socket) {
-    this.#sock = sock;
-  }
-
-  /**
-   * Reads the next message. Never rejects: failures are an `end`.
-   *
-   * @returns The message, or why there is none.
-   */
-  async read(): Promise<Incoming> {
-    const queued = this.#queue.shift();
-    if (queued) return queued;
-    let data: Uint8Array;
-    try {
-      data = await this.#sock.recv(BUFSIZE);
-    } catch (err) {
-      return endOf(err);
-    }
-    if (data.length === 0) {
-      // A character cut short by the end of the stream is shown as U+FFFD.
-      const rest = this.#decoder.decode();
-      if (rest === "") return { kind: "end", reason: "closed" };
-      this.#queue.push({ kind: "end", reason: "closed" });
-      return { kind: "message", data, text: rest };
-    }
-    let text = this.#decoder.decode(data, { stream: true });
-    while (text === "" && incompleteTail(data) > 0) {
-      const more = await this.#soon();
-      if (!more) {
-        text = this.#decoder.decode();
-        break;
-      }
-      const joined = new Uint8Array(data.length + more.length);
-      joined.set(data);
-      joined.set(more, data.length);
-      data = joined;
-      text = this.#decoder.decode(more, { stream: true });
-    }
-    const lines = text.endsWith("\n") ? text.split(/(?<=\n)/) : [text];
-    const bytes = lines.length > 1 ? splitAfterNewlines(data) : [data];
-    const [first, ...rest] = lines.map((line, i): Incoming => ({
-      kind: "message",
-      data: bytes[i],
-      text: chomp(line),
-    }));
-    this.#queue.push(...rest);
-    return first;
-  }
-
-  /** The next bytes if they come soon; `null` otherwise. */
-  async #soon(): Promise<Uint8Array | null> {
-    // A read that times out stays pending inside the socket: nothing is lost.
-    this.#sock.settimeout(SPLIT_CHAR_WAIT);
-    try {
-      const more = await this.#sock.recv(BUFSIZE);
-      return more.length > 0 ? more : null;
-    } catch {
-      // A timeout, or a failure that the next read meets again and reports.
-      return null;
-    } finally {
-      this.#sock.settimeout(null);
-    }
-  }
 }
 
 /**

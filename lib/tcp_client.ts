@@ -21,17 +21,9 @@
 import { SOCK_STREAM } from "./constants.ts";
 import { bytes } from "./text.ts";
 import { Socket } from "./socket.ts";
-import {
-  ChatFailure,
-  type ChatIO,
-  endOf,
-  type Incoming,
-  peerName,
-  runChat,
-  runMain,
-  StreamMessages,
-  within,
-} from "./_chat.ts";
+import { type ChatIO, peerName, runChat, runMain, within } from "./_chat.ts";
+import { ChatFailure } from "./_chat_errors.ts";
+import { endOf, type Incoming, StreamMessages } from "./_chat_messages.ts";
 import type { ChatOptions } from "./_chat_args.ts";
 
 export type { ChatEvent, ChatIO, DisconnectReason, TextSink } from "./_chat.ts";

@@ -26,16 +26,14 @@ import type { Address } from "./address.ts";
 import {
   type Chat,
   type ChatIO,
-  endOf,
-  type Incoming,
   listeningEvent,
   peerName,
   removeQuietly,
   runChat,
   runMain,
-  StreamMessages,
   within,
 } from "./_chat.ts";
+import { endOf, type Incoming, StreamMessages } from "./_chat_messages.ts";
 import type { ServerOptions } from "./_chat_args.ts";
 
 export type { ChatEvent, ChatIO, DisconnectReason, TextSink } from "./_chat.ts";

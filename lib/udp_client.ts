@@ -28,15 +28,14 @@ import { Socket } from "./socket.ts";
 import type { Address } from "./address.ts";
 import { TimeoutError } from "./errors.ts";
 import {
-  BUFSIZE,
-  ChatFailure,
   type ChatIO,
-  datagramText,
   peerName,
   removeQuietly,
   runChat,
   runMain,
 } from "./_chat.ts";
+import { ChatFailure } from "./_chat_errors.ts";
+import { BUFSIZE, datagramText } from "./_chat_messages.ts";
 import { type ChatOptions, unixFolder } from "./_chat_args.ts";
 
 export type { ChatEvent, ChatIO, DisconnectReason, TextSink } from "./_chat.ts";

@@ -30,16 +30,14 @@ import { Socket } from "./socket.ts";
 import type { Address } from "./address.ts";
 import { ConnectionResetError, PermissionError } from "./errors.ts";
 import {
-  BUFSIZE,
   type ChatIO,
-  datagramText,
-  endOf,
   listeningEvent,
   peerName,
   removeQuietly,
   runChat,
   runMain,
 } from "./_chat.ts";
+import { BUFSIZE, datagramText, endOf } from "./_chat_messages.ts";
 import type { ServerOptions } from "./_chat_args.ts";
 
 export type { ChatEvent, ChatIO, DisconnectReason, TextSink } from "./_chat.ts";

@@ -1,0 +1,145 @@
+/**
+ * Failures of the chat programs, explained in one line that names the
+ * cause and the fix, never a stack trace.
+ *
+ * @module
+ */
+
+import { errno as ERRNO } from "./constants.ts";
+import {
+  ConnectionRefusedError,
+  FileNotFoundError,
+  gaierror,
+  OSError,
+  PermissionError,
+  TimeoutError,
+} from "./errors.ts";
+import {
+  type Endpoint,
+  isServer,
+  permissionFlags,
+  type ProgramName,
+} from "./_chat_args.ts";
+
+/** A failure already explained in one line; the program exits with 1. */
+export class ChatFailure extends Error {
+  /**
+   * Creates the failure.
+   *
+   * @param message The cause and the fix, in one line.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "ChatFailure";
+  }
+}
+
+/** What {@linkcode explainError} needs to know about the program. */
+export interface ErrorContext {
+  /** The program that failed. */
+  program: ProgramName;
+  /** Its endpoint, once known. */
+  endpoint?: Endpoint;
+  /** Its `--timeout`, for the message of a timeout. */
+  timeout?: number | null;
+}
+
+/**
+ * Turns any error into a one-line {@linkcode ChatFailure} that names the
+ * cause and the fix: a missing permission names the complete flags to run
+ * again with, a refused connection says to start the server, an address in
+ * use says to stop the other program or choose another port, and so on.
+ *
+ * @param err What was thrown.
+ * @param action What was being done, such as `cannot connect to 127.0.0.1:8888`.
+ * @param context The program, its endpoint and timeout.
+ * @returns The failure.
+ */
+export function explainError(
+  err: unknown,
+  action: string | undefined,
+  context: ErrorContext,
+): ChatFailure {
+  if (err instanceof ChatFailure) return err;
+  return new ChatFailure(oneLine(describe(err, action, context)));
+}
+
+/** Flattens text to one line. */
+export function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, " ").trim();
+}
+
+function describe(
+  err: unknown,
+  action: string | undefined,
+  context: ErrorContext,
+): string {
+  const endpoint = context.endpoint;
+  const unix = endpoint?.path !== undefined;
+  const prefix = action ? `${action}: ` : "";
+  const fixAddress = unix ? "check --unix" : "check --host and --port";
+  if (!(err instanceof Error)) {
+    return `${prefix}unexpected failure: ${String(err)}`;
+  }
+  const sandbox = /Requires (\w+) access to "([^"]*)"/.exec(err.message);
+  if (
+    err instanceof PermissionError && (sandbox || /sandbox/.test(err.message))
+  ) {
+    const flags = endpoint
+      ? permissionFlags(context.program, endpoint)
+      : "--allow-net";
+    const what = sandbox
+      ? `Deno needs ${sandbox[1]} access to "${sandbox[2]}"`
+      : "Deno refused network access";
+    return `missing permission: ${what}; run again with ${flags}`;
+  }
+  if (err instanceof OSError && /--unstable-net/.test(err.message)) {
+    return `${prefix}UDP ${
+      err.message.slice(err.message.indexOf("datagram sockets"))
+    }`;
+  }
+  if (err instanceof PermissionError) {
+    const low = endpoint && !unix && endpoint.port > 0 && endpoint.port < 1024;
+    return `${prefix}permission denied by the operating system${
+      low && isServer(context.program)
+        ? " (ports below 1024 need administrator rights: choose --port 1024 or above)"
+        : unix
+        ? " (check the permissions of the socket file and its folder)"
+        : ""
+    }`;
+  }
+  if (err instanceof ConnectionRefusedError) {
+    return `${prefix}connection refused: nothing is listening there (start the server first, or ${fixAddress})`;
+  }
+  if (err instanceof OSError && err.errno === ERRNO.EADDRINUSE) {
+    return unix
+      ? `${prefix}address already in use: the file exists (stop the server using it, or remove the file if none runs)`
+      : `${prefix}address already in use: another program is listening there (stop it, or choose another --port)`;
+  }
+  if (err instanceof OSError && err.errno === ERRNO.EADDRNOTAVAIL) {
+    return `${prefix}address not available: ${
+      endpoint?.host ?? "the host"
+    } is not an address of this machine (check --host)`;
+  }
+  if (err instanceof gaierror) {
+    return `${prefix}unknown host ${
+      JSON.stringify(endpoint?.host ?? "")
+    }: the name could not be resolved (check --host)`;
+  }
+  if (err instanceof TimeoutError) {
+    return `${prefix}timed out after ${context.timeout} s (--timeout)`;
+  }
+  if (err instanceof FileNotFoundError) {
+    return `${prefix}no such file or directory (start the server first, or ${fixAddress})`;
+  }
+  if (
+    err instanceof OSError &&
+    (err.errno === ERRNO.ENETUNREACH || err.errno === ERRNO.EHOSTUNREACH)
+  ) {
+    return `${prefix}${err.strerror?.toLowerCase()} (check --host)`;
+  }
+  if (err instanceof OSError) {
+    return `${prefix}${err.strerror?.toLowerCase() ?? err.message}`;
+  }
+  return `${prefix}unexpected ${err.name}: ${err.message}`;
+}
