@@ -111,6 +111,29 @@ export function throwsWith<T extends Error>(
   assert.fail(`${what}: expected ${Class.name}, but it succeeded`);
 }
 
+/**
+ * Calls a non-blocking operation until it stops throwing
+ * `BlockingIOError`, as a Python program polls a non-blocking socket, and
+ * fails after `ms`. Any other error is thrown at once.
+ */
+export async function untilReady<T>(
+  operation: () => Promise<T>,
+  ms = 2000,
+): Promise<T> {
+  const until = performance.now() + ms;
+  while (true) {
+    try {
+      return await operation();
+    } catch (err) {
+      if (!(err instanceof socket.BlockingIOError)) throw err;
+      if (performance.now() > until) {
+        assert.fail(`still BlockingIOError after ${ms} ms`);
+      }
+      await sleep(5);
+    }
+  }
+}
+
 /** A listening server, a client connected to it, and the accepted side. */
 export class TcpPair implements Disposable {
   constructor(

@@ -17,6 +17,7 @@ import {
   TempDir,
   text,
   throwsWith,
+  untilReady,
 } from "./_helpers.ts";
 
 const { bytes, errno } = socket;
@@ -140,7 +141,7 @@ Deno.test(
       },
     );
     const waited = performance.now() - started;
-    assert.ok(waited >= 180 && waited < 900, `waited ${waited} ms`);
+    assert.ok(waited >= 180 && waited < 3000, `waited ${waited} ms`);
     // connect_ex reports the same timeout as EWOULDBLOCK, like Python's EAGAIN.
     using third = socket.socket();
     third.settimeout(0.1);
@@ -221,10 +222,9 @@ Deno.test("setblocking(false) makes an empty recv() throw BlockingIOError at onc
   });
   await rejectsWith(pair.conn.recv(1024), socket.BlockingIOError);
   const waited = performance.now() - started;
-  assert.ok(waited < 200, `two non-blocking recv() calls took ${waited} ms`);
+  assert.ok(waited < 1000, `two non-blocking recv() calls took ${waited} ms`);
   await pair.client.sendall(bytes("now"));
-  await sleep(20);
-  assert.equal(text(await pair.conn.recv(1024)), "now");
+  assert.equal(text(await untilReady(() => pair.conn.recv(1024))), "now");
   await rejectsWith(pair.conn.recv(1024), socket.BlockingIOError);
   await pair.client.sendall(bytes("again"));
   pair.conn.settimeout(2); // not forever: a lost byte fails, not hangs
@@ -241,8 +241,7 @@ Deno.test("setblocking(false) makes accept() throw BlockingIOError at once, and 
   });
   using client = socket.socket();
   await client.connect(server.getsockname());
-  await sleep(20);
-  const [conn] = await server.accept();
+  const [conn] = await untilReady(() => server.accept());
   using _conn = conn;
   await client.sendall(bytes("ok"));
   conn.setblocking(true);
