@@ -166,6 +166,31 @@ interop(
 );
 
 interop(
+  "end of input stops tcp-server between clients once its replies are used",
+  ["python3"],
+  async () => {
+    const { server, port } = await ourServer();
+    await using _server = server;
+    await server.write("reply one\n");
+    await server.closeStdin();
+    await using client = python("tcp_client.py", ["127.0.0.1", String(port)], {
+      input: "héllo 世界\nexit\n",
+    });
+    const done = await client.finished();
+    assert.equal(done.stdout, "server>hello\nclient>server>reply one\nclient>");
+    const stopped = await server.finished();
+    assert.equal(stopped.stdout, "client>héllo 世界\n");
+    assert.deepEqual(lines(stopped.stderr), [
+      `listening on 127.0.0.1:${port}`,
+      "127.0.0.1 connected",
+      "127.0.0.1 disconnected",
+      "stopped: end of input",
+    ]);
+    assert.equal(stopped.code, 0);
+  },
+);
+
+interop(
   "nc as a client: printf 'hi\\nexit\\n' | nc is the message hi, then exit",
   ["nc", "sh"],
   async () => {
@@ -261,7 +286,6 @@ interop(
     const { server, port } = await ourServer("::1", ["-6"]);
     await using _server = server;
     await server.write("reply two\n");
-    await server.closeStdin();
     await using pyClient = python("tcp_client.py", ["::1", String(port)], {
       input: "héllo 世界\nexit\n",
     });
@@ -348,13 +372,16 @@ interop(
     const { server, port } = await ourServer();
     await using _server = server;
     await server.write("got it\nnext\n");
-    await using resetter = python("reset_client.py", [
+    await using resetter = python("raw_peer.py", [
       "127.0.0.1",
       String(port),
-      "bye now",
+      "recv",
+      "text:bye now",
+      "recv",
+      "reset",
     ]);
     const reset = await resetter.finished();
-    assert.equal(reset.stdout, "server>hello\nserver>got it\nreset\n");
+    assert.equal(reset.stdout, "server>hello\nserver>got it\n");
     await server.waitFor("stderr", /connected\n.*\n/);
     await using next = python("tcp_client.py", ["127.0.0.1", String(port)], {
       input: "still there?\nexit\n",
@@ -404,6 +431,212 @@ for (const when of ["waited for a reply", "was idle at its prompt"]) {
     },
   );
 }
+
+interop(
+  "tcp-server notices a reset while it waits for its own reply",
+  ["python3"],
+  async () => {
+    const { server, port } = await ourServer();
+    await using _server = server;
+    await using resetter = python("raw_peer.py", [
+      "127.0.0.1",
+      String(port),
+      "recv",
+      "text:hi",
+      "sleep:0.1",
+      "reset",
+    ]);
+    assert.equal((await resetter.finished()).stdout, "server>hello\n");
+    // No reply was ever typed: the reset alone ends the session.
+    await server.waitFor("stderr", "disconnected: the connection was reset\n");
+    server.kill("SIGINT");
+    const stopped = await server.finished();
+    assert.equal(stopped.stdout, "client>hi\n");
+    assert.equal(stopped.code, 130);
+  },
+);
+
+interop(
+  "tcp-client at end of input sends exit: the tutorial's server ends the session",
+  ["python3"],
+  async () => {
+    await using server = python("tcp_server.py", ["127.0.0.1", "0"], {
+      input: "reply one\n",
+    });
+    const port = await listeningPort(server);
+    await using client = ourClient(port, "héllo 世界\n");
+    const done = await client.finished();
+    assert.equal(done.stdout, "server>hello\nserver>reply one\n");
+    assert.equal(done.stderr, "");
+    assert.equal(done.code, 0);
+    await server.waitFor("stdout", "已断开连接\n");
+    assert.equal(
+      server.stdout,
+      "127.0.0.1 已连接\nclient>héllo 世界\nserver>127.0.0.1 已断开连接\n",
+    );
+  },
+);
+
+interop(
+  "a second client waits in tcp-server's backlog until the first leaves",
+  ["python3"],
+  async () => {
+    const { server, port } = await ourServer();
+    await using _server = server;
+    await server.write("reply one\n");
+    await using first = python("tcp_client.py", ["127.0.0.1", String(port)]);
+    await first.waitFor("stdout", "server>hello\nclient>");
+    await using second = python("raw_peer.py", [
+      "127.0.0.1",
+      String(port),
+      "say:queued",
+      "recv",
+      "text:exit",
+    ]);
+    await second.waitFor("stdout", "queued\n");
+    await first.write("héllo 世界\n");
+    await first.waitFor("stdout", "server>reply one\nclient>");
+    assert.equal(second.stdout, "queued\n");
+    await first.write("exit\n");
+    assert.equal((await first.finished()).code, 0);
+    const done = await second.finished();
+    assert.equal(done.stdout, "queued\nserver>hello\n");
+    await server.waitFor("stderr", /disconnected\n.*\n.*disconnected\n/);
+    server.kill("SIGINT");
+    const stopped = await server.finished();
+    assert.deepEqual(lines(stopped.stderr), [
+      `listening on 127.0.0.1:${port}`,
+      "127.0.0.1 connected",
+      "127.0.0.1 disconnected",
+      "127.0.0.1 connected",
+      "127.0.0.1 disconnected",
+    ]);
+  },
+);
+
+interop(
+  "tcp-server --timeout disconnects a silent client and serves the next",
+  ["python3"],
+  async () => {
+    const { server, port } = await ourServer("127.0.0.1", [
+      "--timeout",
+      "0.3",
+    ]);
+    await using _server = server;
+    await server.write("reply one\n");
+    await using silent = python("raw_peer.py", [
+      "127.0.0.1",
+      String(port),
+      "recv",
+      "recv",
+    ]);
+    assert.equal(
+      (await silent.finished()).stdout,
+      "server>hello\nserver closed\n",
+    );
+    await using next = python("tcp_client.py", ["127.0.0.1", String(port)], {
+      input: "héllo 世界\nexit\n",
+    });
+    const done = await next.finished();
+    assert.equal(done.stdout, "server>hello\nclient>server>reply one\nclient>");
+    await server.waitFor("stderr", /disconnected\n/);
+    server.kill("SIGINT");
+    const stopped = await server.finished();
+    assert.deepEqual(lines(stopped.stderr), [
+      `listening on 127.0.0.1:${port}`,
+      "127.0.0.1 connected",
+      "127.0.0.1 disconnected: no message for 0.3 s (--timeout)",
+      "127.0.0.1 connected",
+      "127.0.0.1 disconnected",
+    ]);
+    assert.equal(stopped.code, 130);
+  },
+);
+
+interop(
+  "tcp-client --timeout gives up in one line when the server does not reply",
+  ["python3"],
+  async () => {
+    // The tutorial's server waits at its prompt for a reply never typed.
+    await using server = python("tcp_server.py", ["127.0.0.1", "0"]);
+    const port = await listeningPort(server);
+    await using client = chat(
+      "tcp-client",
+      ["--port", String(port), "--timeout", "0.3"],
+      { allowNet: `127.0.0.1:${port}`, input: "anyone?\n" },
+    );
+    const done = await client.finished();
+    assert.equal(done.stdout, "server>hello\n");
+    assert.equal(
+      done.stderr,
+      `pysocket tcp-client: no reply from 127.0.0.1:${port} within 0.3 s (--timeout)\n`,
+    );
+    assert.equal(done.code, 1);
+  },
+);
+
+interop(
+  "nc -C: a CRLF line end is not part of the message either",
+  ["nc", "sh"],
+  async () => {
+    const { server, port } = await ourServer();
+    await using _server = server;
+    await server.write("ok\n");
+    await using nc = new Proc("sh", [
+      "-c",
+      `printf 'hi\\nexit\\n' | nc -C 127.0.0.1 ${port}`,
+    ]);
+    const done = await nc.finished();
+    assert.equal(done.stdout, "hellook");
+    await server.waitFor("stderr", "127.0.0.1 disconnected\n");
+    server.kill("SIGINT");
+    assert.equal((await server.finished()).stdout, "client>hi\n");
+  },
+);
+
+interop(
+  "tcp-server --echo: invalid UTF-8, terminal escapes and split characters",
+  ["python3"],
+  async () => {
+    const { server, port } = await ourServer("127.0.0.1", ["--echo"]);
+    await using _server = server;
+    await using peer = python("raw_peer.py", [
+      "127.0.0.1",
+      String(port),
+      "recv",
+      "hex:fffe206f6b", // two invalid bytes, " ok"
+      "recv",
+      "hex:6573631b5b33316d0a", // "esc", ESC [31m, newline
+      "recv",
+      "hex:e4b8", // the first two bytes of 世 ...
+      "sleep:0.05",
+      "hex:96", // ... and its last, a moment later
+      "recv",
+      "hex:6162e4", // "ab" and the first byte of 世 ...
+      "recv",
+      "hex:b896", // ... and the rest in the next message
+      "recv",
+      "text:exit",
+    ]);
+    const echoed = await peer.finished();
+    // --echo sends back exactly the bytes received.
+    assert.equal(
+      echoed.stdout,
+      "server>hello\nserver>\ufffd\ufffd ok\nserver>esc\x1b[31m\n\n" +
+        "server>世\nserver>ab\ufffd\nserver>\ufffd\ufffd\n",
+    );
+    await server.waitFor("stderr", "127.0.0.1 disconnected\n");
+    server.kill("SIGINT");
+    const stopped = await server.finished();
+    assert.deepEqual(lines(stopped.stdout), [
+      "client>\ufffd\ufffd ok",
+      "client>esc\\x1b[31m",
+      "client>世",
+      "client>ab",
+      "client>世",
+    ]);
+  },
+);
 
 // One recv is one message (up to 64 KiB, lib/_chat.ts BUFSIZE), as in the
 // tutorial: a 100 KiB message arrives as several lines whose text, joined,
