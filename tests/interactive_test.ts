@@ -391,3 +391,61 @@ Deno.test({
     ]);
   },
 });
+
+Deno.test({
+  name: "a reply typed after its client left is not sent to the next client" +
+    why,
+  ignore,
+  async fn() {
+    await using terms = new Terminals();
+    const port = await tcpServer(terms);
+    await tcpClient(terms, port, "first");
+    await terms.waitFor("first", /server>hello\nclient>$/);
+    await terms.type("first", "anyone?");
+    await terms.waitFor("server", /client>anyone\?\nserver>$/);
+    await terms.press("first", "C-c");
+    await terms.waitFor("server", /server>\n.*disconnected: .*$/);
+    // The person at the server answers, too late: the client has gone.
+    await terms.type("server", "too late");
+    await tcpClient(terms, port, "second");
+    await terms.waitFor("second", /server>hello\nclient>$/);
+    await terms.type("second", "hi");
+    // The server shows the new message and asks for a reply to it.
+    await terms.waitFor("server", /client>hi\nserver>$/, 3_000);
+    await terms.type("server", "welcome");
+    await terms.waitFor("second", /server>\S+\nclient>$/);
+    assert.deepEqual(rows(await terms.screen("second")), [
+      "server>hello",
+      "client>hi",
+      "server>welcome",
+      "client>",
+    ]);
+  },
+});
+
+Deno.test({
+  name:
+    "tcp-client at its prompt says on a line of its own that the server stopped" +
+    why,
+  ignore,
+  async fn() {
+    await using terms = new Terminals();
+    const port = await tcpServer(terms);
+    await tcpClient(terms, port);
+    await terms.waitFor("client", /server>hello\nclient>$/);
+    await terms.press("server", "C-c");
+    await terms.waitFor("server", /EXIT=\d+$/);
+    await terms.waitFor("client", /EXIT=\d+$/);
+    assert.deepEqual(rows(await terms.screen("client")), [
+      "server>hello",
+      "client>",
+      `pysocket tcp-client: the server at 127.0.0.1:${port} closed the connection`,
+      "EXIT=1",
+    ]);
+    assert.deepEqual(rows(await terms.screen("server")), [
+      `listening on 127.0.0.1:${port}`,
+      "127.0.0.1 connected",
+      "^CEXIT=130",
+    ]);
+  },
+});
