@@ -155,6 +155,8 @@ const FAMILY_NAMES: Record<number, string> = {
 };
 
 const EMPTY = new Uint8Array(0);
+/** Largest receive buffer a socket keeps between calls. */
+const MAX_SCRATCH = 256 * 1024;
 
 /**
  * A network socket with Python's methods, names and errors.
@@ -199,6 +201,7 @@ export class Socket {
   #pendingAccept: Promise<Deno.Conn> | null = null;
   #pendingRead: Promise<number | null> | null = null;
   #readBuf: Uint8Array = EMPTY;
+  #scratch: Uint8Array = EMPTY;
   #leftover: Uint8Array | null = null;
   #eof = false;
   #readShut = false;
@@ -210,6 +213,11 @@ export class Socket {
   #dgram: Deno.DatagramConn | null = null;
   #pendingRecv: Promise<[Uint8Array, Deno.Addr]> | null = null;
   #peer: Deno.Addr | null = null;
+  #dgramBuf: Uint8Array | null = null;
+  // The last sendto() destination, so a reply loop does not re-parse it.
+  #lastHost = "";
+  #lastPort = -1;
+  #lastDest: Deno.Addr | null = null;
 
   // Options.
   #nodelay = 1;
@@ -785,7 +793,16 @@ export class Socket {
     if (this.#eof) return new Uint8Array(0);
     let pending = this.#pendingRead;
     if (!pending) {
-      this.#readBuf = new Uint8Array(bufsize);
+      // Read into the socket's warm buffer; a fresh one only when the last
+      // was handed to the caller, or for sizes too big to keep around.
+      let scratch = this.#scratch;
+      if (scratch.length < bufsize) {
+        scratch = new Uint8Array(bufsize);
+        if (bufsize <= MAX_SCRATCH) this.#scratch = scratch;
+      }
+      this.#readBuf = scratch.length === bufsize
+        ? scratch
+        : scratch.subarray(0, bufsize);
       pending = conn.read(this.#readBuf);
       if (this.#timeout !== null) pending.catch(() => {});
       this.#pendingRead = pending;
@@ -811,13 +828,13 @@ export class Socket {
     }
     if (n > bufsize) {
       // A read started by an earlier call with a larger size.
-      this.#leftover = buf.subarray(bufsize, n);
-      return buf.subarray(0, bufsize);
+      this.#leftover = buf.slice(bufsize, n);
+      return buf.slice(0, bufsize);
     }
-    if (n === buf.length) return buf;
-    // Keep a view when most of the buffer is used; copy small results so a
-    // large buffer is not held alive by a few bytes.
-    return n * 2 >= buf.length ? buf.subarray(0, n) : buf.slice(0, n);
+    // Python returns new bytes each time: copy them out and keep the warm
+    // buffer for the next read (a fresh buffer per read costs more, in page
+    // faults, than the copy; see bench/PROFILE.md). recv_into() skips both.
+    return buf.slice(0, n);
   }
 
   /**
@@ -848,7 +865,24 @@ export class Socket {
     if (nbytes > target.length) {
       throw new RangeError("recv_into(): buffer too small for requested bytes");
     }
-    const data = await this.recv(nbytes || target.length);
+    const size = nbytes || target.length;
+    if (
+      this.#type === SOCK_STREAM && this.#timeout === null &&
+      !this.#pendingRead && !this.#leftover && !this.#eof && !this.#readShut &&
+      size > 0
+    ) {
+      // Straight into the caller's buffer: no allocation, no copy.
+      const conn = this.#streamConn("recv_into");
+      let n: number | null;
+      try {
+        n = await conn.read(target.subarray(0, size));
+      } catch (err) {
+        throw this.#fail(err, "cannot recv_into");
+      }
+      if (n === null) this.#eof = true;
+      return n ?? 0;
+    }
+    const data = await this.recv(size);
     target.set(data);
     return data.length;
   }
@@ -898,10 +932,12 @@ export class Socket {
     while (true) {
       let pending = this.#pendingRecv;
       if (!pending) {
-        // A full-size buffer: the datagram is cut to bufsize after.
-        pending = dgram.receive(
-          new Uint8Array(this.#family === AF_UNIX ? 262144 : 65536),
+        // A full-size buffer, reused: the datagram is cut to bufsize and
+        // copied out after.
+        this.#dgramBuf ??= new Uint8Array(
+          this.#family === AF_UNIX ? 262144 : 65536,
         );
+        pending = dgram.receive(this.#dgramBuf);
         pending.catch(() => {});
         this.#pendingRecv = pending;
       }
@@ -920,8 +956,10 @@ export class Socket {
       this.#pendingRecv = null;
       // A connected datagram socket only hears its peer, as in the kernel.
       if (this.#peer && !sameAddr(this.#peer, from)) continue;
-      const cut = data.length > bufsize ? data.slice(0, bufsize) : data;
-      return [cut, fromDenoAddr(from, this.#family)];
+      return [
+        data.slice(0, Math.min(data.length, bufsize)),
+        fromDenoAddr(from, this.#family),
+      ];
     }
   }
 
@@ -1058,6 +1096,17 @@ export class Socket {
         "cannot sendall: the socket was shut down for writing",
       );
     }
+    if (this.#timeout === null && !this.#pendingWrite) {
+      // The common case, straight to Deno: no timeout, nothing in flight.
+      try {
+        while (bytes.length > 0) {
+          bytes = bytes.subarray(await conn.write(bytes));
+        }
+      } catch (err) {
+        throw this.#fail(err, "cannot sendall");
+      }
+      return;
+    }
     while (bytes.length > 0) {
       const n = await this.#write(conn, bytes, "sendall");
       bytes = bytes.subarray(n);
@@ -1126,9 +1175,19 @@ export class Socket {
         transport: "unixpacket",
         path: this.#unixPath(target, "sendto"),
       };
+    } else if (
+      this.#lastDest && Array.isArray(target) &&
+      target[0] === this.#lastHost && target[1] === this.#lastPort
+    ) {
+      dest = this.#lastDest;
     } else {
       const { hostname, port } = this.#endpoint(target, "sendto");
       dest = { transport: "udp", hostname, port };
+      [this.#lastHost, this.#lastPort, this.#lastDest] = [
+        (target as [string, number])[0],
+        port,
+        dest,
+      ];
     }
     return await this.#sendDatagram(bytes, dest, "sendto");
   }
