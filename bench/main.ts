@@ -59,6 +59,7 @@ export type WorkloadName = typeof WORKLOADS[number];
 export const IMPLS = [
   "pysocket",
   "pysocket+timeout",
+  "pysocket+recv_into",
   "deno-raw",
   "python",
   "node",
@@ -221,6 +222,13 @@ function workerCmd(
     case "pysocket+timeout": {
       const c = denoRun("bench/workers/pysocket.ts");
       c.args.push("30");
+      return c;
+    }
+    case "pysocket+recv_into": {
+      // The same bulk run, received with recv_into() into one buffer.
+      const c = denoRun("bench/workers/pysocket.ts");
+      const at = c.args.indexOf("bulk");
+      if (at !== -1) c.args[at] = "bulk-into";
       return c;
     }
     case "deno-raw":
@@ -742,7 +750,11 @@ export async function main(args: string[]): Promise<number> {
     .filter((i) => hasLib || !i.startsWith("pysocket"));
   const noLib = (row: string) => {
     if (hasLib) return;
-    for (const i of ["pysocket", "pysocket+timeout"].filter(want)) {
+    for (
+      const i of ["pysocket", "pysocket+timeout", "pysocket+recv_into"].filter(
+        want,
+      )
+    ) {
       note(row, i, "skipped: mod.ts not found");
     }
   };
@@ -753,6 +765,13 @@ export async function main(args: string[]): Promise<number> {
       case "tcp-bulk": {
         noLib(workload);
         const impls = [...base];
+        if (hasLib && want("pysocket+recv_into")) {
+          impls.splice(
+            impls.includes("pysocket") ? 1 : 0,
+            0,
+            "pysocket+recv_into",
+          );
+        }
         if (want("iperf3")) {
           if (hasIperf) impls.push("iperf3");
           else {note(

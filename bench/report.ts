@@ -194,6 +194,13 @@ export function checkGoals(rows: Report["rows"]): Goal[] {
       ),
     );
   }
+  goals.push(
+    goal(
+      "TCP bulk: pysocket+recv_into/deno-raw >= 0.95 (the allocation-free read)",
+      cellOf(rows, "tcp-bulk", "pysocket+recv_into")?.vsDenoRaw ?? null,
+      0.95,
+    ),
+  );
   for (const { spec } of rows) {
     goals.push(
       goal(

@@ -15,6 +15,7 @@ export type Role = "server" | "client";
 /** The workloads every worker implements. */
 export type Workload =
   | "bulk"
+  | "bulk-into"
   | "tcp-pingpong"
   | "udp-pingpong"
   | "conns"
@@ -61,6 +62,7 @@ export function parseWorkerArgs(args: string[]): WorkerArgs {
   }
   const workloads = [
     "bulk",
+    "bulk-into",
     "tcp-pingpong",
     "udp-pingpong",
     "conns",

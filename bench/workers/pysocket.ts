@@ -85,6 +85,23 @@ async function bulkServer(args: WorkerArgs): Promise<void> {
   emit({ bytes, seconds, value: bytes / 1e6 / seconds, unit: "MB/s" });
 }
 
+/** Bulk receiver with `recv_into` and one reused buffer: no allocation per read. */
+async function bulkIntoServer(args: WorkerArgs): Promise<void> {
+  using server = listener(args);
+  using conn = await accept(server, args);
+  const buf = new Uint8Array(BULK_CHUNK);
+  let bytes = 0;
+  let start = 0;
+  for (;;) {
+    const n = await conn.recv_into(buf);
+    if (n === 0) break;
+    if (bytes === 0) start = performance.now();
+    bytes += n;
+  }
+  const seconds = (performance.now() - start) / 1000;
+  emit({ bytes, seconds, value: bytes / 1e6 / seconds, unit: "MB/s" });
+}
+
 async function bulkClient(args: WorkerArgs): Promise<void> {
   using c = await connect(args);
   const chunk = payload(BULK_CHUNK);
@@ -189,6 +206,8 @@ function main(): Promise<void> {
   switch (args.workload) {
     case "bulk":
       return server ? bulkServer(args) : bulkClient(args);
+    case "bulk-into":
+      return server ? bulkIntoServer(args) : bulkClient(args);
     case "tcp-pingpong":
       return server ? pingpongServer(args) : pingpongClient(args);
     case "udp-pingpong":
