@@ -135,6 +135,45 @@ interop(
 );
 
 interop(
+  "tcp-server --json: one JSON event per line while the python TCP client chats",
+  ["python3"],
+  async () => {
+    const { server, port } = await ourServer("127.0.0.1", ["--json"]);
+    await using _server = server;
+    await server.write("reply one\n");
+    await using client = python("tcp_client.py", ["127.0.0.1", String(port)], {
+      input: "héllo 世界\nexit\n",
+    });
+    const done = await client.finished();
+    assert.equal(done.stdout, "server>hello\nclient>server>reply one\nclient>");
+    await server.waitFor("stdout", /"event":"disconnected"/);
+    server.kill("SIGINT");
+    const stopped = await server.finished();
+    const events = lines(stopped.stdout).map((line) => JSON.parse(line));
+    const peer = events[1]?.peer;
+    assert.match(peer, /^127\.0\.0\.1:\d+$/);
+    assert.deepEqual(events, [
+      {
+        event: "listening",
+        address: `127.0.0.1:${port}`,
+        host: "127.0.0.1",
+        port,
+      },
+      { event: "connected", peer },
+      { event: "message", from: "client", peer, text: "héllo 世界" },
+      { event: "disconnected", peer, reason: "exit" },
+    ]);
+    // stderr carries the same status lines as without --json.
+    assert.deepEqual(lines(stopped.stderr), [
+      `listening on 127.0.0.1:${port}`,
+      "127.0.0.1 connected",
+      "127.0.0.1 disconnected",
+    ]);
+    assert.equal(stopped.code, 130);
+  },
+);
+
+interop(
   "nc as a client typing line by line; end of input stops tcp-server",
   ["nc"],
   async () => {

@@ -211,6 +211,42 @@ interop(
   },
 );
 
+interop(
+  "nc -u: a datagram is one message, even with several lines in it (--json shows it raw)",
+  ["nc"],
+  async () => {
+    const { server, port } = await ourServer("127.0.0.1", ["--json"]);
+    await using _server = server;
+    await using nc = new Proc("nc", ["-u", "127.0.0.1", String(port)]);
+    // One write, one read by nc, one datagram.
+    await nc.write("hi\nexit\n");
+    await server.waitFor("stdout", /"event":"message"/);
+    await server.write("ok\n");
+    await nc.waitFor("stdout", "ok");
+    server.kill("SIGINT");
+    const stopped = await server.finished();
+    const events = lines(stopped.stdout).map((line) => JSON.parse(line));
+    const peer = events[1]?.peer;
+    assert.match(peer, /^127\.0\.0\.1:\d+$/);
+    assert.deepEqual(events, [
+      {
+        event: "listening",
+        address: `127.0.0.1:${port}`,
+        host: "127.0.0.1",
+        port,
+      },
+      { event: "connected", peer },
+      { event: "message", from: "client", peer, text: "hi\nexit" },
+    ]);
+    // The session did not end: "exit" was not a message of its own.
+    assert.deepEqual(lines(stopped.stderr), [
+      `listening on 127.0.0.1:${port}`,
+      "127.0.0.1 connected",
+    ]);
+    assert.equal(stopped.code, 130);
+  },
+);
+
 for (const listener of ["nc", "ncat"]) {
   interop(
     `udp-client chats with ${listener} -u -l as the server`,
