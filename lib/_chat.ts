@@ -74,12 +74,19 @@
  *
  * **Input**: each line of stdin is one message. An empty line sends
  * nothing over TCP (zero bytes would leave both sides waiting) and is
- * skipped; over UDP it is an empty datagram, as in the tutorial. A client
- * waits for each reply before it reads the next line. At end of input a
- * client sends `exit` (the tutorial's servers expect it to end the
- * session cleanly) and exits with 0; a server closes the current session
- * (`IP disconnected`), prints `stopped: end of input` and exits with 0.
- * With `--echo`, a server never reads stdin.
+ * skipped; over UDP it is an empty datagram, as in the tutorial. Input is
+ * read ahead, so a writer never blocks on a full pipe. A client waits for
+ * each reply before it sends the next line. At end of input a client sends
+ * `exit` (the tutorial's servers expect it to end the session cleanly) and
+ * exits with 0. A server whose input has ended uses the lines left. When
+ * it needs a reply and none is left (where Python's `input()` would raise
+ * `EOFError`), it closes the session (`IP disconnected`), prints `stopped:
+ * end of input` and exits with 0. It stops the same way, without waiting
+ * for the next message, as soon as it is idle with no reply left: the TCP
+ * server waiting for a new client (just `stopped: end of input`), the UDP
+ * server waiting for a datagram (`IP disconnected` for each client whose
+ * session is open, then `stopped: end of input`). With `--echo`, a server
+ * never reads stdin.
  *
  * @module
  */
@@ -337,6 +344,17 @@ export class Chat {
    */
   readAhead(): void {
     this.#lines();
+  }
+
+  /**
+   * Resolves once the input has ended and every line has been used: a
+   * server then has nothing left to reply with. Never resolves for a
+   * program that does not read its input (a server with `--echo`).
+   *
+   * @returns A promise of the end.
+   */
+  inputExhausted(): Promise<void> {
+    return this.#input?.whenExhausted() ?? new Promise<void>(() => {});
   }
 
   #showPrompt(prompt: string): void {

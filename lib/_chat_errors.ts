@@ -13,6 +13,7 @@ import {
   OSError,
   PermissionError,
   TimeoutError,
+  translateError,
 } from "./errors.ts";
 import {
   type Endpoint,
@@ -81,6 +82,11 @@ function describe(
   if (!(err instanceof Error)) {
     return `${prefix}unexpected failure: ${String(err)}`;
   }
+  if (!(err instanceof OSError) && Object.hasOwn(Deno.errors, err.name)) {
+    // A Deno error from outside the socket library (a temporary folder).
+    err = translateError(err);
+  }
+  if (!(err instanceof Error)) throw new TypeError("unreachable");
   const sandbox = /Requires (\w+) access to "([^"]*)"/.exec(err.message);
   if (
     err instanceof PermissionError && (sandbox || /sandbox/.test(err.message))

@@ -25,6 +25,7 @@ export class InputLines {
   #queue: (string | null)[] = [];
   #failure: { error: unknown } | null = null;
   #waiters = new Set<() => void>();
+  #exhaustedWaiters = new Set<() => void>();
   #room: (() => void) | null = null;
   #started = false;
 
@@ -64,6 +65,21 @@ export class InputLines {
   #wake(): void {
     for (const wake of this.#waiters) wake();
     this.#waiters.clear();
+    if (this.exhausted) {
+      for (const done of this.#exhaustedWaiters) done();
+      this.#exhaustedWaiters.clear();
+    }
+  }
+
+  /** Whether the input has ended and every line has been taken. */
+  get exhausted(): boolean {
+    return this.#queue.length === 1 && this.#queue[0] === null;
+  }
+
+  /** Resolves once {@linkcode InputLines.exhausted} is true. */
+  whenExhausted(): Promise<void> {
+    if (this.exhausted) return Promise.resolve();
+    return new Promise((resolve) => this.#exhaustedWaiters.add(resolve));
   }
 
   /** Whether {@linkcode InputLines.take} has something to return now. */
@@ -87,6 +103,7 @@ export class InputLines {
     if (line !== null) this.#queue.shift();
     this.#room?.();
     this.#room = null;
+    if (this.exhausted) this.#wake();
     return line ?? null;
   }
 }

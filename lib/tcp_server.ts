@@ -98,10 +98,19 @@ export async function tcpServer(
     }
     if (endpoint.path) chat.onClose(() => removeQuietly(endpoint.path!));
     chat.emit(listeningEvent(server.getsockname()));
+    // With no replies left, a new client could not be answered: stop.
+    const exhausted = chat.inputExhausted().then(() => null);
     while (true) {
       let conn: Socket, address: Address;
       try {
-        [conn, address] = await server.accept();
+        const accepting = server.accept();
+        accepting.catch(() => {}); // It fails once closed, if it lost the race.
+        const accepted = await Promise.race([accepting, exhausted]);
+        if (!accepted) {
+          chat.emit({ event: "stopped", reason: "end of input" });
+          return 0;
+        }
+        [conn, address] = accepted;
       } catch (err) {
         if (chat.closed) return 130;
         throw chat.explain(err, `cannot accept on ${endpoint.display}`);

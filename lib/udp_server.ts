@@ -114,10 +114,23 @@ export async function udpServer(
           : chat.explain(err).message,
       });
     };
+    // With no reply left, the next datagram could not be answered: stop,
+    // closing the sessions still open.
+    const exhausted = chat.inputExhausted().then(() => null);
     while (true) {
       let data: Uint8Array, address: Address;
       try {
-        [data, address] = await sock.recvfrom(BUFSIZE);
+        const receiving = sock.recvfrom(BUFSIZE);
+        receiving.catch(() => {}); // It fails once closed, if it lost the race.
+        const received = await Promise.race([receiving, exhausted]);
+        if (!received) {
+          for (const peer of sessions) {
+            chat.emit({ event: "disconnected", peer, reason: "end of input" });
+          }
+          chat.emit({ event: "stopped", reason: "end of input" });
+          return 0;
+        }
+        [data, address] = received;
       } catch (err) {
         if (chat.closed) return 130;
         if (err instanceof ConnectionResetError) {
