@@ -1,0 +1,1053 @@
+/**
+ * Tests of the `pysocket` command: the real program, spawned with
+ * `deno run --no-prompt` and the exact permission flags it needs, talking
+ * to itself (or to a raw socket held by the test) over loopback. Each test
+ * asserts whole transcripts, status lines and exit codes, as described in
+ * the output contract of `lib/_chat.ts`.
+ *
+ * Every child is killed and awaited, by the PID this file started, even
+ * when an assertion fails (`await using`), and dies on its own after
+ * {@linkcode LIFETIME_MS}.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
+const VERSION: string = JSON.parse(
+  Deno.readTextFileSync(new URL("../deno.json", import.meta.url)),
+).version;
+
+/** How long a wait for output may take before the test fails. */
+const WAIT_MS = 10_000;
+/** How long any child may live. */
+const LIFETIME_MS = 20_000;
+
+const ENCODER = new TextEncoder();
+const linux = Deno.build.os === "linux";
+const posix = Deno.build.os !== "windows";
+
+/** What a finished program left behind. */
+interface Finished {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Options of {@linkcode Program}. */
+interface ProgramOptions {
+  /** Written to stdin, which is then closed; else stdin stays open. */
+  input?: string;
+  /** The module to run instead of `cli.ts`. */
+  entry?: string;
+}
+
+/**
+ * One run of `deno run --no-prompt FLAGS cli.ts ARGS`, its stdout and
+ * stderr collected as text while it runs.
+ */
+class Program implements AsyncDisposable {
+  readonly command: string;
+  stdout = "";
+  stderr = "";
+  #child: Deno.ChildProcess;
+  #stdin: WritableStreamDefaultWriter<Uint8Array>;
+  #stdinClosed = false;
+  #exited = false;
+  #waiters = new Set<() => void>();
+  #status: Promise<Deno.CommandStatus>;
+  #drained: Promise<void>;
+  #killTimer: ReturnType<typeof setTimeout>;
+
+  constructor(flags: string[], args: string[], options: ProgramOptions = {}) {
+    const runArgs = [
+      "run",
+      "--no-prompt",
+      ...flags,
+      options.entry ?? CLI,
+      ...args,
+    ];
+    this.command = `deno ${runArgs.join(" ")}`;
+    this.#child = new Deno.Command(Deno.execPath(), {
+      args: runArgs,
+      cwd: ROOT,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.#status = this.#child.status.then((status) => {
+      this.#exited = true;
+      this.#notify();
+      return status;
+    });
+    this.#killTimer = setTimeout(() => this.kill("SIGKILL"), LIFETIME_MS);
+    this.#drained = Promise.all([
+      this.#collect(this.#child.stdout, "stdout"),
+      this.#collect(this.#child.stderr, "stderr"),
+    ]).then(() => this.#notify());
+    this.#stdin = this.#child.stdin.getWriter();
+    if (options.input !== undefined) {
+      this.write(options.input).then(() => this.closeStdin(), () => {});
+    }
+  }
+
+  async #collect(stream: ReadableStream<Uint8Array>, name: Stream) {
+    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+      this[name] += text;
+      this.#notify();
+    }
+  }
+
+  #notify(): void {
+    for (const wake of this.#waiters) wake();
+  }
+
+  /** Waits for `pattern` in a stream and returns the match. */
+  async waitFor(stream: Stream, pattern: RegExp): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + WAIT_MS;
+    while (true) {
+      const match = this[stream].match(pattern);
+      if (match) return match;
+      const left = deadline - Date.now();
+      if (left <= 0 || this.#exited) {
+        throw new Error(
+          `No ${pattern} on ${stream} of \`${this.command}\`` +
+            `\n--- stdout ---\n${this.stdout}\n--- stderr ---\n${this.stderr}`,
+        );
+      }
+      let wake!: () => void;
+      const woken = new Promise<void>((resolve) => wake = resolve);
+      this.#waiters.add(wake);
+      const timer = setTimeout(wake, Math.min(left, 200));
+      await woken;
+      clearTimeout(timer);
+      this.#waiters.delete(wake);
+    }
+  }
+
+  /** Writes to stdin. */
+  async write(text: string): Promise<void> {
+    await this.#stdin.write(ENCODER.encode(text));
+  }
+
+  /** Closes stdin: end of input. */
+  async closeStdin(): Promise<void> {
+    if (this.#stdinClosed) return;
+    this.#stdinClosed = true;
+    await this.#stdin.close().catch(() => {});
+  }
+
+  /** Sends a signal unless the program has exited. */
+  kill(signal: Deno.Signal = "SIGTERM"): void {
+    if (this.#exited) return;
+    try {
+      this.#child.kill(signal);
+    } catch {
+      // It exited meanwhile.
+    }
+  }
+
+  /** Waits for the exit (killing the program if it takes too long). */
+  async finished(): Promise<Finished> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => resolve("late"), WAIT_MS);
+    });
+    const status = await Promise.race([this.#status, late]);
+    clearTimeout(timer);
+    if (status === "late") {
+      this.kill("SIGKILL");
+      await this.#status;
+      await this.#drained;
+      throw new Error(
+        `\`${this.command}\` did not exit` +
+          `\n--- stdout ---\n${this.stdout}\n--- stderr ---\n${this.stderr}`,
+      );
+    }
+    await this.#drained;
+    return { code: status.code, stdout: this.stdout, stderr: this.stderr };
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    clearTimeout(this.#killTimer);
+    await this.closeStdin();
+    this.kill("SIGKILL");
+    await this.#status;
+    await this.#drained;
+  }
+}
+
+type Stream = "stdout" | "stderr";
+
+/** Runs a program to its end with the given input. */
+async function run(
+  flags: string[],
+  args: string[],
+  input = "",
+): Promise<Finished> {
+  await using program = new Program(flags, args, { input });
+  return await program.finished();
+}
+
+/** A server started on a free port, and that port. */
+async function server(
+  flags: string[],
+  args: string[],
+): Promise<{ program: Program; port: number }> {
+  const program = new Program(flags, args);
+  try {
+    const [, port] = await program.waitFor(
+      "stderr",
+      /^listening on \S*:(\d+)\n/,
+    );
+    return { program, port: Number(port) };
+  } catch (err) {
+    await program[Symbol.asyncDispose]();
+    throw err;
+  }
+}
+
+/** Splits output into lines, without the empty one after a final newline. */
+function lines(text: string): string[] {
+  const all = text.split("\n");
+  if (all.at(-1) === "") all.pop();
+  return all;
+}
+
+/** Asserts a failure reported the way the contract says: one line, no trace. */
+function assertOneLine(done: Finished, code: number, pattern: RegExp): void {
+  assert.equal(done.code, code, done.stderr);
+  assert.equal(lines(done.stderr).length, 1, done.stderr);
+  assert.match(done.stderr, pattern);
+  assert.doesNotMatch(done.stderr, /^\s+at /m);
+  assert.doesNotMatch(done.stdout, /\{"event":"error"/);
+}
+
+/** The JSON events a program printed. */
+function events(stdout: string): Record<string, unknown>[] {
+  return lines(stdout).map((line) => JSON.parse(line));
+}
+
+/** Control characters and bidi overrides: never raw on stdout (tabs and newlines apart). */
+// deno-lint-ignore no-control-regex
+const RAW_CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
+
+/** A UDP socket on 127.0.0.1 that `using` closes. */
+function udpSocket(port = 0): Deno.DatagramConn & Disposable {
+  const conn = Deno.listenDatagram({
+    transport: "udp",
+    hostname: "127.0.0.1",
+    port,
+  });
+  return Object.assign(conn, { [Symbol.dispose]: () => conn.close() });
+}
+
+/** Whether this machine has an IPv6 loopback. */
+function hasIPv6(): boolean {
+  try {
+    Deno.listen({ hostname: "::1", port: 0 }).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A port nothing listens on (a moment ago). */
+function closedPort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+/** Reads from a raw connection until `expected` bytes arrived. */
+async function readBytes(conn: Deno.Conn, expected: number) {
+  const out = new Uint8Array(expected);
+  let got = 0;
+  while (got < expected) {
+    const n = await conn.read(out.subarray(got));
+    if (n === null) break;
+    got += n;
+  }
+  return out.subarray(0, got);
+}
+
+const bytes = (...parts: (string | number[])[]) => {
+  const chunks = parts.map((p) =>
+    typeof p === "string" ? ENCODER.encode(p) : new Uint8Array(p)
+  );
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+};
+
+const TCP_SERVER = ["tcp-server", "--host", "127.0.0.1", "--port", "0"];
+const UDP_SERVER = ["udp-server", "--host", "127.0.0.1", "--port", "0"];
+const NET_PORT0 = "--allow-net=127.0.0.1:0";
+/** The UDP server replies to every client port of the host. */
+const NET_HOST = "--allow-net=127.0.0.1";
+
+// ---------------------------------------------------------------------------
+// The command line
+
+Deno.test("`--help` prints usage with examples and permissions, exit 0", async () => {
+  const top = await run([], ["--help"]);
+  assert.equal(top.code, 0);
+  assert.equal(top.stderr, "");
+  assert.match(top.stdout, /^Usage: pysocket <command> \[options\]\n/);
+  for (
+    const command of ["tcp-server", "tcp-client", "udp-server", "udp-client"]
+  ) {
+    assert.match(top.stdout, new RegExp(`\n  ${command} `));
+    const help = await run([], [command, "--help"]);
+    assert.equal(help.code, 0);
+    assert.equal(help.stderr, "");
+    assert.match(help.stdout, new RegExp(`^Usage: pysocket ${command} `));
+    assert.match(help.stdout, /\nExamples:\n/);
+    assert.match(help.stdout, /\nPermissions \(deno run\): --allow-net/);
+  }
+});
+
+Deno.test("`--version` prints the version from deno.json, exit 0", async () => {
+  for (const args of [["--version"], ["udp-client", "--version"]]) {
+    const done = await run([], args);
+    assert.deepEqual(done, {
+      code: 0,
+      stdout: `pysocket ${VERSION}\n`,
+      stderr: "",
+    });
+  }
+});
+
+Deno.test("each program module runs on its own", async () => {
+  for (const name of ["tcp_server", "tcp_client", "udp_server", "udp_client"]) {
+    await using program = new Program([], ["--help"], {
+      entry: fileURLToPath(new URL(`../lib/${name}.ts`, import.meta.url)),
+      input: "",
+    });
+    const done = await program.finished();
+    assert.equal(done.code, 0);
+    assert.match(
+      done.stdout,
+      new RegExp(`^Usage: pysocket ${name.replace("_", "-")} `),
+    );
+  }
+});
+
+Deno.test("bad command lines get one line on stderr and exit 2", async () => {
+  const cases: [string[], RegExp][] = [
+    [
+      [],
+      /^pysocket: missing command: give one of tcp-server, tcp-client, udp-server, udp-client \(see pysocket --help\)\n$/,
+    ],
+    [["chat"], /^pysocket: unknown command "chat": /],
+    [["-x"], /^pysocket: unknown option "-x" before the command: /],
+    [
+      ["tcp-client", "--port", "70000"],
+      /^pysocket tcp-client: --port must be a number from 0 to 65535, got "70000" \(see pysocket tcp-client --help\)\n$/,
+    ],
+    [
+      ["tcp-server", "--port", "abc"],
+      /^pysocket tcp-server: --port must be a number from 0 to 65535, got "abc" /,
+    ],
+    [
+      ["tcp-client", "--port", "0"],
+      /^pysocket tcp-client: --port 0 is for servers/,
+    ],
+    [
+      ["udp-client", "--nope"],
+      /^pysocket udp-client: unknown option '--nope' \(see pysocket udp-client --help\)\n$/,
+    ],
+    [
+      ["tcp-client", "--port"],
+      /^pysocket tcp-client: option '--port <value>' argument missing /,
+    ],
+    [
+      ["tcp-client", "8888"],
+      /^pysocket tcp-client: unexpected argument '8888'/,
+    ],
+    [
+      ["udp-server", "--timeout", "5"],
+      /^pysocket udp-server: unknown option '--timeout'/,
+    ],
+    [["tcp-client", "--echo"], /^pysocket tcp-client: unknown option '--echo'/],
+    [
+      ["tcp-client", "--timeout=-1"],
+      /^pysocket tcp-client: --timeout must be a number of seconds above 0, got "-1"/,
+    ],
+    [
+      ["tcp-server", "--timeout", "soon"],
+      /^pysocket tcp-server: --timeout must be a number of seconds above 0, got "soon"/,
+    ],
+    [
+      ["tcp-client", "-4", "-6"],
+      /^pysocket tcp-client: -4 and -6 exclude each other/,
+    ],
+    [
+      ["tcp-client", "-4", "--host", "::1"],
+      /^pysocket tcp-client: -4 conflicts with the IPv6 address ::1/,
+    ],
+    [
+      ["tcp-server", "--unix", "/tmp/x.sock", "--port", "1"],
+      /^pysocket tcp-server: --unix replaces --host, --port, -4 and -6/,
+    ],
+  ];
+  for (const [args, pattern] of cases) {
+    const done = await run([], args);
+    assert.equal(done.stdout, "", args.join(" "));
+    assertOneLine(done, 2, pattern);
+  }
+});
+
+// ---------------------------------------------------------------------------
+// TCP
+
+Deno.test("tcp-client and tcp-server --echo: a scripted session, exact output", async () => {
+  const { program: srv, port } = await server([NET_PORT0], [
+    ...TCP_SERVER,
+    "--echo",
+  ]);
+  await using _srv = srv;
+  const client = await run(
+    [`--allow-net=127.0.0.1:${port}`],
+    ["tcp-client", "--port", String(port)],
+    "hi\nhéllo 世界\nexit\nnot sent\n",
+  );
+  assert.deepEqual(client, {
+    code: 0,
+    stdout: "server>hello\nserver>hi\nserver>héllo 世界\n",
+    stderr: "",
+  });
+  await srv.waitFor("stderr", /disconnected\n/);
+  srv.kill("SIGINT");
+  const done = await srv.finished();
+  assert.equal(done.code, 130);
+  assert.equal(done.stdout, "client>hi\nclient>héllo 世界\n");
+  assert.deepEqual(lines(done.stderr), [
+    `listening on 127.0.0.1:${port}`,
+    "127.0.0.1 connected",
+    "127.0.0.1 disconnected",
+  ]);
+});
+
+Deno.test("tcp-client: end of input sends exit; empty lines are skipped", async () => {
+  const { program: srv, port } = await server([NET_PORT0], [
+    ...TCP_SERVER,
+    "--echo",
+  ]);
+  await using _srv = srv;
+  const client = await run(
+    [`--allow-net=127.0.0.1:${port}`],
+    ["tcp-client", "--port", String(port)],
+    "\none\n\ntwo",
+  );
+  assert.deepEqual(client, {
+    code: 0,
+    stdout: "server>hello\nserver>one\nserver>two\n",
+    stderr: "",
+  });
+  // The server saw exit: a clean end of the session.
+  await srv.waitFor("stderr", /127\.0\.0\.1 disconnected\n/);
+  assert.equal(srv.stdout, "client>one\nclient>two\n");
+});
+
+Deno.test("tcp --json: one event per line on stdout; stderr unchanged", async () => {
+  const { program: srv, port } = await server(
+    [NET_PORT0],
+    [...TCP_SERVER, "--echo", "--json"],
+  );
+  await using _srv = srv;
+  const client = await run(
+    [`--allow-net=127.0.0.1:${port}`],
+    ["tcp-client", "--port", String(port), "--json"],
+    "hi\n",
+  );
+  assert.equal(client.code, 0);
+  assert.equal(client.stderr, "");
+  const peer = `127.0.0.1:${port}`;
+  assert.deepEqual(events(client.stdout), [
+    { event: "connected", peer },
+    { event: "message", from: "server", peer, text: "hello" },
+    { event: "message", from: "server", peer, text: "hi" },
+    { event: "disconnected", peer, reason: "end of input" },
+  ]);
+  await srv.waitFor("stdout", /"disconnected"/);
+  srv.kill("SIGINT");
+  const done = await srv.finished();
+  const got = events(done.stdout);
+  const clientPeer = got[1].peer as string;
+  assert.match(clientPeer, /^127\.0\.0\.1:\d+$/);
+  assert.deepEqual(got, [
+    { event: "listening", address: peer, host: "127.0.0.1", port },
+    { event: "connected", peer: clientPeer },
+    { event: "message", from: "client", peer: clientPeer, text: "hi" },
+    { event: "disconnected", peer: clientPeer, reason: "exit" },
+  ]);
+  assert.deepEqual(lines(done.stderr), [
+    `listening on ${peer}`,
+    "127.0.0.1 connected",
+    "127.0.0.1 disconnected",
+  ]);
+});
+
+Deno.test("tcp-server replies from stdin; its end of input ends the session and stops it", async () => {
+  const { program: srv, port } = await server([NET_PORT0], TCP_SERVER);
+  await using _srv = srv;
+  await srv.write("first reply\n");
+  await srv.closeStdin();
+  const client = await run(
+    [`--allow-net=127.0.0.1:${port}`],
+    ["tcp-client", "--port", String(port)],
+    "a\nb\n",
+  );
+  assert.equal(client.stdout, "server>hello\nserver>first reply\n");
+  assertOneLine(
+    client,
+    1,
+    new RegExp(
+      `^pysocket tcp-client: the server at 127\\.0\\.0\\.1:${port} closed the connection\n$`,
+    ),
+  );
+  const done = await srv.finished();
+  assert.equal(done.code, 0);
+  assert.equal(done.stdout, "client>a\nclient>b\n");
+  assert.deepEqual(lines(done.stderr), [
+    `listening on 127.0.0.1:${port}`,
+    "127.0.0.1 connected",
+    "127.0.0.1 disconnected",
+    "stopped: end of input",
+  ]);
+});
+
+Deno.test("tcp-server: a client that vanishes mid-session is reported, the next one is served", async () => {
+  const { program: srv, port } = await server([NET_PORT0], TCP_SERVER);
+  await using _srv = srv;
+  {
+    using conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    assert.deepEqual(await readBytes(conn, 5), ENCODER.encode("hello"));
+    await conn.write(ENCODER.encode("hey"));
+    // The server now waits for its operator's reply; the client leaves.
+    await srv.waitFor("stdout", /client>hey\n/);
+  }
+  await srv.waitFor(
+    "stderr",
+    /127\.0\.0\.1 disconnected: the client closed the connection without sending exit\n/,
+  );
+  await srv.write("for the next one\n");
+  const next = await run(
+    [`--allow-net=127.0.0.1:${port}`],
+    ["tcp-client", "--port", String(port)],
+    "again\n",
+  );
+  assert.deepEqual(next, {
+    code: 0,
+    stdout: "server>hello\nserver>for the next one\n",
+    stderr: "",
+  });
+  await srv.closeStdin();
+  const done = await srv.finished();
+  assert.equal(done.code, 0);
+  assert.equal(done.stdout, "client>hey\nclient>again\n");
+  assert.deepEqual(lines(done.stderr), [
+    `listening on 127.0.0.1:${port}`,
+    "127.0.0.1 connected",
+    "127.0.0.1 disconnected: the client closed the connection without sending exit",
+    "127.0.0.1 connected",
+    "127.0.0.1 disconnected",
+    "stopped: end of input",
+  ]);
+});
+
+Deno.test("tcp-server --timeout disconnects a silent client and goes on", async () => {
+  const { program: srv, port } = await server(
+    [NET_PORT0],
+    [...TCP_SERVER, "--echo", "--timeout", "0.3"],
+  );
+  await using _srv = srv;
+  using conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  assert.deepEqual(await readBytes(conn, 6), ENCODER.encode("hello"));
+  await srv.waitFor(
+    "stderr",
+    /127\.0\.0\.1 disconnected: no message for 0\.3 s \(--timeout\)\n/,
+  );
+});
+
+Deno.test("tcp-server: escapes, invalid UTF-8 and split characters from a client", async () => {
+  const { program: srv, port } = await server([NET_PORT0], [
+    ...TCP_SERVER,
+    "--echo",
+  ]);
+  await using _srv = srv;
+  using conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  assert.deepEqual(await readBytes(conn, 5), ENCODER.encode("hello"));
+  const sends = [
+    // A terminal escape, a C1 control, an invalid byte, an embedded newline.
+    [bytes("\x1b[2J\x1b]0;owned\x07", [0xc2, 0x9b, 0xff], "a\nb")],
+    // A character split between two reads: shown at the start of the second.
+    [bytes("caf", [0xc3])],
+    [bytes([0xa9], " ok")],
+    // Only part of a character: the server waits for the rest.
+    [bytes([0xe4]), bytes([0xb8, 0x96], "!")],
+  ];
+  for (const parts of sends) {
+    for (const [i, part] of parts.entries()) {
+      if (i > 0) await new Promise((resolve) => setTimeout(resolve, 30));
+      await conn.write(part);
+    }
+    // The echo is exactly the bytes sent.
+    const sent = bytes(...parts.map((p) => [...p]));
+    assert.deepEqual(await readBytes(conn, sent.length), sent);
+  }
+  await conn.write(ENCODER.encode("exit\n"));
+  await srv.waitFor("stderr", /127\.0\.0\.1 disconnected\n/);
+  assert.equal(
+    srv.stdout,
+    "client>\\x1b[2J\\x1b]0;owned\\x07\\x9b\ufffda\\nb\n" +
+      "client>caf\n" +
+      "client>é ok\n" +
+      "client>世!\n",
+  );
+  assert.doesNotMatch(srv.stdout, RAW_CONTROL);
+});
+
+Deno.test("tcp-server takes several lines arriving together (nc) as one message each", async () => {
+  const { program: srv, port } = await server([NET_PORT0], TCP_SERVER);
+  await using _srv = srv;
+  await srv.write("ok\n");
+  using conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  assert.deepEqual(await readBytes(conn, 5), ENCODER.encode("hello"));
+  await conn.write(ENCODER.encode("hi\r\nexit\n"));
+  assert.deepEqual(await readBytes(conn, 3), ENCODER.encode("ok"));
+  await srv.waitFor("stderr", /127\.0\.0\.1 disconnected\n/);
+  assert.equal(srv.stdout, "client>hi\n");
+});
+
+Deno.test("tcp-client: escapes from the server never reach stdout raw; JSON keeps the text", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  const greeting = "hello\x1b]0;owned\x07\r\u202e";
+  for (const json of [false, true]) {
+    await using client = new Program(
+      [`--allow-net=127.0.0.1:${port}`],
+      ["tcp-client", "--port", String(port), ...(json ? ["--json"] : [])],
+      { input: "" },
+    );
+    using conn = await listener.accept();
+    await conn.write(ENCODER.encode(greeting));
+    const exit = await readBytes(conn, 4);
+    assert.equal(new TextDecoder().decode(exit), "exit");
+    const done = await client.finished();
+    assert.equal(done.code, 0);
+    assert.doesNotMatch(done.stdout, RAW_CONTROL);
+    if (json) {
+      assert.equal(events(done.stdout)[1].text, greeting);
+    } else {
+      assert.equal(done.stdout, "server>hello\\x1b]0;owned\\x07\\r\\u202e\n");
+    }
+  }
+});
+
+Deno.test("tcp-client: connection refused is one line, exit 1", async () => {
+  const port = closedPort();
+  const done = await run(
+    [`--allow-net=127.0.0.1:${port}`],
+    ["tcp-client", "--port", String(port)],
+    "hi\n",
+  );
+  assert.equal(done.stdout, "");
+  assertOneLine(
+    done,
+    1,
+    new RegExp(
+      `^pysocket tcp-client: cannot connect to 127\\.0\\.0\\.1:${port}: connection refused: nothing is listening there \\(start the server first, or check --host and --port\\)\n$`,
+    ),
+  );
+});
+
+Deno.test("tcp-client: a server that does not answer within --timeout is one line, exit 1", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  const done = await run(
+    [`--allow-net=127.0.0.1:${port}`],
+    ["tcp-client", "--port", String(port), "--timeout", "0.3"],
+    "hi\n",
+  );
+  assertOneLine(
+    done,
+    1,
+    new RegExp(
+      `^pysocket tcp-client: no reply from 127\\.0\\.0\\.1:${port} within 0\\.3 s \\(--timeout\\)\n$`,
+    ),
+  );
+  (await listener.accept()).close();
+});
+
+Deno.test("tcp-client: an unknown host is one line, exit 1", async () => {
+  const done = await run(
+    ["--allow-net=nosuch.invalid:8888"],
+    ["tcp-client", "--host", "nosuch.invalid"],
+    "hi\n",
+  );
+  assertOneLine(
+    done,
+    1,
+    /^pysocket tcp-client: cannot connect to nosuch\.invalid:8888: unknown host "nosuch\.invalid"/,
+  );
+});
+
+Deno.test("tcp-server: an address in use is one line, exit 1", async () => {
+  using holder = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = holder.addr as Deno.NetAddr;
+  const done = await run(
+    [`--allow-net=127.0.0.1:${port}`],
+    ["tcp-server", "--host", "127.0.0.1", "--port", String(port)],
+  );
+  assertOneLine(
+    done,
+    1,
+    new RegExp(
+      `^pysocket tcp-server: cannot listen on 127\\.0\\.0\\.1:${port}: address already in use: another program is listening there \\(stop it, or choose another --port\\)\n$`,
+    ),
+  );
+});
+
+Deno.test("missing permissions: one line naming the exact flags, exit 1", async () => {
+  const port = closedPort();
+  const cases: [string[], string[], string][] = [
+    [
+      ["--allow-net=127.0.0.1:1"],
+      ["tcp-client", "--port", String(port)],
+      `--allow-net=127.0.0.1:${port}`,
+    ],
+    [[], ["tcp-server"], "--allow-net=0.0.0.0:8888"],
+    [[], [...TCP_SERVER], "--allow-net=127.0.0.1:0"],
+    [
+      [`--allow-net=127.0.0.1:${port}`],
+      ["udp-client", "--port", String(port)],
+      `--allow-net=127.0.0.1:${port},127.0.0.1:0`,
+    ],
+    [[], ["udp-server", "-6", "--host", "::1"], "--allow-net=[::1]"],
+  ];
+  for (const [flags, args, flag] of cases) {
+    const done = await run(flags, args, "hi\n");
+    assertOneLine(
+      done,
+      1,
+      new RegExp(
+        `^pysocket ${
+          args[0]
+        }: missing permission: Deno needs net access to "[^"]+"; run again with ${
+          flag.replace(/[.[\]]/g, "\\$&")
+        }\n$`,
+      ),
+    );
+  }
+});
+
+// ---------------------------------------------------------------------------
+// UDP
+
+Deno.test("udp-client and udp-server --echo: a scripted session, exact output", async () => {
+  const { program: srv, port } = await server([NET_HOST], [
+    ...UDP_SERVER,
+    "--echo",
+  ]);
+  await using _srv = srv;
+  const client = await run(
+    [`--allow-net=127.0.0.1:${port},127.0.0.1:0`],
+    ["udp-client", "--port", String(port), "--timeout", "5"],
+    "hi\nhéllo 世界\nexit\n",
+  );
+  assert.deepEqual(client, {
+    code: 0,
+    stdout: "server>hi\nserver>héllo 世界\n",
+    stderr: "",
+  });
+  await srv.waitFor("stderr", /disconnected\n/);
+  srv.kill("SIGINT");
+  const done = await srv.finished();
+  assert.equal(done.code, 130);
+  assert.equal(done.stdout, "client>hi\nclient>héllo 世界\n");
+  assert.deepEqual(lines(done.stderr), [
+    `listening on 127.0.0.1:${port}`,
+    "127.0.0.1 connected",
+    "127.0.0.1 disconnected",
+  ]);
+});
+
+Deno.test("udp --json, and udp-client's end of input sends exit", async () => {
+  const { program: srv, port } = await server(
+    [NET_HOST],
+    [...UDP_SERVER, "--echo", "--json"],
+  );
+  await using _srv = srv;
+  const client = await run(
+    [`--allow-net=127.0.0.1:${port},127.0.0.1:0`],
+    ["udp-client", "--port", String(port), "--json", "--timeout", "5"],
+    "\x1b[31m\n",
+  );
+  assert.equal(client.code, 0);
+  assert.equal(client.stderr, "");
+  const address = `127.0.0.1:${port}`;
+  assert.deepEqual(events(client.stdout), [
+    { event: "message", from: "server", peer: address, text: "\x1b[31m" },
+  ]);
+  assert.doesNotMatch(client.stdout, RAW_CONTROL);
+  await srv.waitFor("stdout", /"disconnected"/);
+  const got = events(srv.stdout);
+  const peer = got[1].peer;
+  assert.deepEqual(got, [
+    { event: "listening", address, host: "127.0.0.1", port },
+    { event: "connected", peer },
+    { event: "message", from: "client", peer, text: "\x1b[31m" },
+    { event: "disconnected", peer, reason: "exit" },
+  ]);
+});
+
+Deno.test("udp-server replies from stdin; with no reply left it stops at once", async () => {
+  const { program: srv, port } = await server([NET_HOST], UDP_SERVER);
+  await using _srv = srv;
+  await srv.write("pong\n\n");
+  await srv.closeStdin();
+  const client = await run(
+    [`--allow-net=127.0.0.1:${port},127.0.0.1:0`],
+    ["udp-client", "--port", String(port), "--timeout", "0.5"],
+    "ping\n\nlast\n",
+  );
+  // The empty line is an empty datagram, answered by an empty line.
+  assert.equal(client.stdout, "server>pong\nserver>\n");
+  assertOneLine(
+    client,
+    1,
+    /^pysocket udp-client: no reply from 127\.0\.0\.1:\d+ within 0\.5 s/,
+  );
+  const done = await srv.finished();
+  assert.equal(done.code, 0);
+  assert.equal(done.stdout, "client>ping\nclient>\n");
+  assert.deepEqual(lines(done.stderr), [
+    `listening on 127.0.0.1:${port}`,
+    "127.0.0.1 connected",
+    "127.0.0.1 disconnected",
+    "stopped: end of input",
+  ]);
+});
+
+Deno.test("udp-client: no reply within --timeout is one line, exit 1", async () => {
+  using silent = udpSocket();
+  const { port } = silent.addr as Deno.NetAddr;
+  const done = await run(
+    [`--allow-net=127.0.0.1:${port},127.0.0.1:0`],
+    ["udp-client", "--port", String(port), "--timeout", "0.2"],
+    "anyone?\n",
+  );
+  assert.equal(done.stdout, "");
+  assertOneLine(
+    done,
+    1,
+    new RegExp(
+      `^pysocket udp-client: no reply from 127\\.0\\.0\\.1:${port} within 0\\.2 s \\(--timeout\\)\n$`,
+    ),
+  );
+  const [data] = await silent.receive();
+  assert.equal(new TextDecoder().decode(data), "anyone?");
+});
+
+Deno.test("udp-server: an address in use is one line, exit 1", async () => {
+  using holder = udpSocket();
+  const { port } = holder.addr as Deno.NetAddr;
+  const done = await run(
+    [NET_HOST],
+    ["udp-server", "--host", "127.0.0.1", "--port", String(port)],
+  );
+  assertOneLine(
+    done,
+    1,
+    /^pysocket udp-server: cannot listen on .*: address already in use/,
+  );
+});
+
+Deno.test("udp-server without permission to reply says which flag it needs", async () => {
+  const { program: srv, port } = await server([NET_PORT0], [
+    ...UDP_SERVER,
+    "--echo",
+  ]);
+  await using _srv = srv;
+  using client = udpSocket();
+  await client.send(ENCODER.encode("hi"), {
+    transport: "udp",
+    hostname: "127.0.0.1",
+    port,
+  });
+  const done = await srv.finished();
+  assert.equal(done.code, 1);
+  assert.match(
+    lines(done.stderr).at(-1)!,
+    /^pysocket udp-server: missing permission: Deno needs net access to "127\.0\.0\.1:\d+"; run again with --allow-net=127\.0\.0\.1$/,
+  );
+});
+
+Deno.test("UDP without --unstable-net: one line that says so, exit 1", async () => {
+  const done = await run(
+    ["--no-config", NET_PORT0],
+    [...UDP_SERVER],
+  );
+  assertOneLine(done, 1, /^pysocket udp-server: .*--unstable-net/);
+});
+
+// ---------------------------------------------------------------------------
+// Unix sockets, IPv6, Ctrl-C
+
+Deno.test({
+  name: "unix stream sockets: tcp-server and tcp-client with exact permissions",
+  ignore: !posix,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "pysocket-cli-" });
+    try {
+      const path = `${dir}/chat.sock`;
+      const flags = [
+        `--allow-read=${path}`,
+        `--allow-write=${path}`,
+        `--allow-net=unix:${path}`,
+      ];
+      await using srv = new Program(flags, [
+        "tcp-server",
+        "--unix",
+        path,
+        "--echo",
+      ]);
+      await srv.waitFor("stderr", new RegExp(`^listening on ${path}\n`));
+      const client = await run(flags, ["tcp-client", "--unix", path], "hi\n");
+      assert.deepEqual(client, {
+        code: 0,
+        stdout: "server>hello\nserver>hi\n",
+        stderr: "",
+      });
+      await srv.waitFor("stderr", /unix peer disconnected\n/);
+      srv.kill("SIGINT");
+      const done = await srv.finished();
+      assert.equal(done.code, 130);
+      assert.deepEqual(lines(done.stderr), [
+        `listening on ${path}`,
+        "unix peer connected",
+        "unix peer disconnected",
+      ]);
+      // The server removed its socket file.
+      assert.deepEqual([...Deno.readDirSync(dir)], []);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "unix datagram sockets: udp-client binds a temporary socket and removes it",
+  ignore: !posix,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "pysocket-cli-" });
+    try {
+      const path = `${dir}/chat.sock`;
+      const flags = [
+        "--unstable-net",
+        `--allow-read=${dir}`,
+        `--allow-write=${dir}`,
+        "--allow-net",
+      ];
+      await using srv = new Program(flags, [
+        "udp-server",
+        "--unix",
+        path,
+        "--echo",
+      ]);
+      await srv.waitFor("stderr", new RegExp(`^listening on ${path}\n`));
+      const client = await run(
+        flags,
+        ["udp-client", "--unix", path, "--timeout", "5"],
+        "hi\nexit\n",
+      );
+      assert.deepEqual(client, { code: 0, stdout: "server>hi\n", stderr: "" });
+      const [, peer] = await srv.waitFor("stderr", /\n(\S+) connected\n/);
+      assert.ok(peer.startsWith(`${dir}/`), peer);
+      await srv.waitFor("stderr", /disconnected\n/);
+      // Only the server's socket is left: the client removed its own.
+      assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), [
+        "chat.sock",
+      ]);
+      srv.kill("SIGINT");
+      assert.equal((await srv.finished()).code, 130);
+      assert.deepEqual([...Deno.readDirSync(dir)], []);
+      // Too narrow a grant names the flags the unix udp-client needs.
+      const narrow = await run(
+        [
+          `--allow-read=${path}`,
+          `--allow-write=${path}`,
+          `--allow-net=unix:${path}`,
+        ],
+        ["udp-client", "--unix", path],
+        "hi\n",
+      );
+      assertOneLine(
+        narrow,
+        1,
+        new RegExp(
+          `run again with --allow-read=${dir} --allow-write=${dir} --allow-net\n$`,
+        ),
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "IPv6: tcp-server on ::1 says [::1]:PORT and chats with tcp-client",
+  ignore: !hasIPv6(),
+  async fn() {
+    const { program: srv, port } = await server(
+      ["--allow-net=[::1]:0"],
+      ["tcp-server", "--host", "::1", "--port", "0", "--echo"],
+    );
+    await using _srv = srv;
+    assert.match(srv.stderr, /^listening on \[::1\]:\d+\n/);
+    const client = await run(
+      [`--allow-net=[::1]:${port}`],
+      ["tcp-client", "-6", "--port", String(port)],
+      "hi\n",
+    );
+    assert.deepEqual(client, {
+      code: 0,
+      stdout: "server>hello\nserver>hi\n",
+      stderr: "",
+    });
+    await srv.waitFor("stderr", /::1 connected\n::1 disconnected\n/);
+  },
+});
+
+Deno.test({
+  name: "Ctrl-C (SIGINT) stops a client waiting for input: exit 130",
+  ignore: !linux,
+  async fn() {
+    const { program: srv, port } = await server([NET_PORT0], [
+      ...TCP_SERVER,
+      "--echo",
+    ]);
+    await using _srv = srv;
+    await using client = new Program(
+      [`--allow-net=127.0.0.1:${port}`],
+      ["tcp-client", "--port", String(port)],
+    );
+    await client.waitFor("stdout", /^server>hello\n/);
+    client.kill("SIGINT");
+    const done = await client.finished();
+    assert.deepEqual(done, { code: 130, stdout: "server>hello\n", stderr: "" });
+    // The server sees the connection end without exit.
+    await srv.waitFor("stderr", /127\.0\.0\.1 disconnected: /);
+  },
+});
