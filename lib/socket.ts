@@ -208,6 +208,7 @@ export class Socket {
   #writeShut = false;
   #pendingWrite: Promise<number> | null = null;
   #connecting: Promise<void> | null = null;
+  #connectError: OSError | null = null;
 
   // Datagram sockets.
   #dgram: Deno.DatagramConn | null = null;
@@ -612,6 +613,12 @@ export class Socket {
   async connect(address: Address): Promise<void> {
     this.#checkOpen("connect");
     if (this.#type === SOCK_DGRAM) return this.#connectDatagram(address);
+    const failed = this.#connectError;
+    if (failed) {
+      // The outcome of a background connect, reported once, as the OS does.
+      this.#connectError = null;
+      throw failed;
+    }
     if (this.#conn) {
       throw oserror(
         "EISCONN",
@@ -664,16 +671,37 @@ export class Socket {
     try {
       conn = await this.#timed(attempt, new Deadline());
     } catch (err) {
-      if (err instanceof TimeoutError || err instanceof BlockingIOError) {
+      if (err instanceof BlockingIOError) {
+        // As in Python, the attempt goes on in the background; the socket
+        // adopts the connection when it arrives, or keeps the error for the
+        // next call.
+        const background: Promise<void> = attempt.then(
+          (c) => {
+            if (this.#closed || this.#conn) c.close();
+            else {
+              this.#conn = c;
+              this.#applyConnOptions();
+            }
+          },
+          (e) => {
+            this.#connectError = translateError(
+              e,
+              `cannot connect to ${where}`,
+            );
+          },
+        ).finally(() => {
+          if (this.#connecting === background) this.#connecting = null;
+        });
+        this.#connecting = background;
+        throw oserror(
+          "EINPROGRESS",
+          `connecting to ${where} did not finish at once; it goes on in the background`,
+        );
+      }
+      if (err instanceof TimeoutError) {
         controller.abort();
         attempt.then((c) => c.close(), () => {});
         this.#connecting = null;
-        if (err instanceof BlockingIOError) {
-          throw oserror(
-            "EINPROGRESS",
-            `connecting to ${where} did not finish at once`,
-          );
-        }
         throw err;
       }
       this.#connecting = null;
@@ -741,6 +769,22 @@ export class Socket {
     }
   }
 
+  /** Waits for a connect that goes on in the background (after EINPROGRESS). */
+  async #settleConnect(call: string): Promise<void> {
+    if (this.#timeout === 0) {
+      throw oserror(
+        "EWOULDBLOCK",
+        `cannot ${call} yet: the socket is still connecting`,
+      );
+    }
+    await this.#connecting;
+    const failed = this.#connectError;
+    if (failed) {
+      this.#connectError = null;
+      throw failed;
+    }
+  }
+
   #streamConn(call: string): Deno.Conn {
     this.#checkOpen(call);
     if (!this.#conn) {
@@ -779,6 +823,7 @@ export class Socket {
     if (this.#type === SOCK_DGRAM) {
       return (await this.#receiveDatagram(bufsize, "recv"))[0];
     }
+    if (!this.#conn && this.#connecting) await this.#settleConnect("recv");
     const conn = this.#streamConn("recv");
     if (bufsize === 0 || this.#readShut) return new Uint8Array(0);
     const leftover = this.#leftover;
@@ -1020,6 +1065,7 @@ export class Socket {
       }
       return await this.#sendDatagram(bytes, this.#peer, "send");
     }
+    if (!this.#conn && this.#connecting) await this.#settleConnect("send");
     const conn = this.#streamConn("send");
     if (this.#writeShut) {
       throw oserror(
@@ -1089,6 +1135,7 @@ export class Socket {
       await this.send(bytes);
       return;
     }
+    if (!this.#conn && this.#connecting) await this.#settleConnect("sendall");
     const conn = this.#streamConn("sendall");
     if (this.#writeShut) {
       throw oserror(

@@ -155,12 +155,7 @@ Deno.test(
 Deno.test(
   {
     name:
-      "a non-blocking connect() that throws EINPROGRESS goes on in the background, as in Python (ignored: pysocket abandons the attempt; see lib/socket.ts connect())",
-    // Python keeps connecting after BlockingIOError (EINPROGRESS); pysocket
-    // aborts the Deno.connect and closes whatever it brings, so the socket
-    // never becomes connected. Fixing it means adopting the pending
-    // connection later, a change to connect()'s state handling.
-    ignore: true,
+      "a non-blocking connect() that throws EINPROGRESS goes on in the background, as in Python",
   },
   async () => {
     // A full backlog makes the handshake wait for the SYN retransmit (1 s),
@@ -179,13 +174,22 @@ Deno.test(
         errno: errno.EINPROGRESS,
       },
     );
+    // Blocking again, sendall() waits for the connection instead of failing.
+    second.setblocking(true);
+    const sent = second.sendall(new TextEncoder().encode("x"));
     const [conn1] = await server.accept();
     conn1.close();
     server.settimeout(5);
     const [conn2] = await server.accept();
     using _conn2 = conn2;
-    await sleep(50);
+    await sent;
+    conn2.settimeout(5);
+    assert.deepEqual(await conn2.recv(10), new TextEncoder().encode("x"));
     assert.deepEqual(second.getpeername(), server.getsockname());
+    // A second connect() reports the socket connected, as Linux does.
+    await rejectsWith(second.connect(server.getsockname()), socket.OSError, {
+      errno: errno.EISCONN,
+    });
   },
 );
 
