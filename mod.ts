@@ -57,3 +57,4 @@ export * from "./lib/address.ts";
 export * from "./lib/resolve.ts";
 export * from "./lib/socket.ts";
 export * from "./lib/text.ts";
+export * from "./lib/tls.ts";
