@@ -7,13 +7,13 @@ sk.bind([ip, port]);
 sk.listen(5);
 while (true) {
   const [conn, addr] = await sk.accept();
-  console.log(`${addr[0]} 已连接`);
+  console.log(`${addr[0]} connected`);
   await conn.sendall(socket.bytes("hello", "utf-8"));
   while (true) {
     const recv_data = socket.str(await conn.recv(1024), "utf-8");
     if (recv_data === "exit") {
       conn.close();
-      console.log(`${addr[0]} 已断开连接`);
+      console.log(`${addr[0]} disconnected`);
       break;
     } else {
       console.log(`client>${recv_data}`);

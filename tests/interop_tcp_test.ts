@@ -82,13 +82,13 @@ interop(
     );
     assert.equal(done.stderr, "");
     assert.equal(done.code, 0);
-    await server.waitFor("stdout", "已断开连接\n");
+    await server.waitFor("stdout", "disconnected\n");
     assert.equal(
       server.stdout,
-      "127.0.0.1 已连接\n" +
+      "127.0.0.1 connected\n" +
         "client>héllo 世界\nserver>" +
         "client>second message\nserver>" +
-        "127.0.0.1 已断开连接\n",
+        "127.0.0.1 disconnected\n",
     );
   },
 );
@@ -320,7 +320,7 @@ interop(
     assert.equal(done.stdout, "server>hello\nserver>reply one\n");
     assert.equal(done.stderr, "");
     assert.equal(done.code, 0);
-    await pyServer.waitFor("stdout", "::1 已断开连接\n");
+    await pyServer.waitFor("stdout", "::1 disconnected\n");
 
     const { server, port } = await ourServer("::1", ["-6"]);
     await using _server = server;
@@ -367,10 +367,10 @@ interop(
     assert.equal(done.stdout, "server>hello\nserver>reply one\n");
     assert.equal(done.stderr, "");
     assert.equal(done.code, 0);
-    await pyServer.waitFor("stdout", "已断开连接\n");
+    await pyServer.waitFor("stdout", "disconnected\n");
     assert.equal(
       pyServer.stdout,
-      " 已连接\nclient>héllo 世界\nserver> 已断开连接\n",
+      " connected\nclient>héllo 世界\nserver> disconnected\n",
     );
 
     const ourPath = `${dir.path}/ours.sock`;
@@ -508,10 +508,10 @@ interop(
     assert.equal(done.stdout, "server>hello\nserver>reply one\n");
     assert.equal(done.stderr, "");
     assert.equal(done.code, 0);
-    await server.waitFor("stdout", "已断开连接\n");
+    await server.waitFor("stdout", "disconnected\n");
     assert.equal(
       server.stdout,
-      "127.0.0.1 已连接\nclient>héllo 世界\nserver>127.0.0.1 已断开连接\n",
+      "127.0.0.1 connected\nclient>héllo 世界\nserver>127.0.0.1 disconnected\n",
     );
   },
 );
@@ -648,7 +648,7 @@ interop(
       "hex:6573631b5b33316d0a", // "esc", ESC [31m, newline
       "recv",
       "hex:e4b8", // the first two bytes of 世 ...
-      "sleep:0.05",
+      "sleep:0.02",
       "hex:96", // ... and its last, a moment later
       "recv",
       "hex:6162e4", // "ab" and the first byte of 世 ...

@@ -24,13 +24,13 @@ sk.bind((ip, port))
 sk.listen(5)
 while True:
     conn, addr = sk.accept()
-    print("%s 已连接" % addr[0])
+    print("%s connected" % addr[0])
     conn.sendall(bytes("hello", encoding="utf-8"))
     while True:
         recv_data = str(conn.recv(1024), encoding="utf-8")
         if recv_data == "exit":
             conn.close()
-            print("%s 已断开连接" % addr[0])
+            print("%s disconnected" % addr[0])
             break
         else:
             print("client>%s" % recv_data)
@@ -133,13 +133,13 @@ async function tcpChat(server: Side, client: Side) {
   await cli.write("hi\nexit\n");
   const done = await cli.finished();
   assert.equal(done.code, 0, cli.output());
-  await srv.waitFor("已断开连接\n");
+  await srv.waitFor("disconnected\n");
   assert.equal(srv.exited, false, "the tutorial's server keeps serving");
   return { server: srv.stdout, client: done.stdout };
 }
 
 const TCP_SERVER_SAYS =
-  `${HOST} 已连接\nclient>hi\nserver>${HOST} 已断开连接\n`;
+  `${HOST} connected\nclient>hi\nserver>${HOST} disconnected\n`;
 const TCP_CLIENT_SAYS = "server>hello\nclient>server>yo\nclient>";
 
 Deno.test("examples/tcp_server.ts and examples/tcp_client.ts chat and print what the tutorial's python pair prints", async () => {

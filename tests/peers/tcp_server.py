@@ -18,13 +18,13 @@ sk.listen(5)
 report_listening(sk)
 while True:
     conn, addr = sk.accept()
-    print("%s 已连接" % (addr[0] if isinstance(addr, tuple) else addr))
+    print("%s connected" % (addr[0] if isinstance(addr, tuple) else addr))
     conn.sendall(bytes("hello", encoding="utf-8"))
     while True:
         recv_data = str(conn.recv(1024), encoding="utf-8")
         if recv_data == "exit":
             conn.close()
-            print("%s 已断开连接" % (addr[0] if isinstance(addr, tuple) else addr))
+            print("%s disconnected" % (addr[0] if isinstance(addr, tuple) else addr))
             break
         else:
             print("client>%s" % recv_data)
