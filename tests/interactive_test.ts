@@ -449,3 +449,112 @@ Deno.test({
     ]);
   },
 });
+
+Deno.test({
+  name:
+    "Ctrl-D at a TCP prompt is end of input, and what follows starts a new line" +
+    why,
+  ignore,
+  async fn() {
+    await using terms = new Terminals();
+    const port = await tcpServer(terms);
+    // At the client's prompt: it sends exit and quits with 0.
+    await tcpClient(terms, port, "first");
+    await terms.waitFor("first", /server>hello\nclient>$/);
+    await terms.press("first", "C-d");
+    await terms.waitFor("first", /EXIT=\d+$/);
+    await terms.waitFor("server", "127.0.0.1 disconnected");
+    // At the server's prompt: it closes the session and stops with 0.
+    await tcpClient(terms, port, "second");
+    await terms.waitFor("second", /server>hello\nclient>$/);
+    await terms.type("second", "hi");
+    await terms.waitFor("server", /client>hi\nserver>$/);
+    await terms.press("server", "C-d");
+    await terms.waitFor("server", /EXIT=\d+$/);
+    await terms.waitFor("second", /EXIT=\d+$/);
+    assert.deepEqual({
+      first: rows(await terms.screen("first")),
+      server: rows(await terms.screen("server")),
+      second: rows(await terms.screen("second")),
+    }, {
+      first: ["server>hello", "client>", "EXIT=0"],
+      server: [
+        `listening on 127.0.0.1:${port}`,
+        "127.0.0.1 connected",
+        "127.0.0.1 disconnected",
+        "127.0.0.1 connected",
+        "client>hi",
+        "server>",
+        "127.0.0.1 disconnected",
+        "stopped: end of input",
+        "EXIT=0",
+      ],
+      second: [
+        "server>hello",
+        "client>hi",
+        `pysocket tcp-client: the server at 127.0.0.1:${port} closed the connection`,
+        "EXIT=1",
+      ],
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "Ctrl-D at a UDP prompt is end of input, and what follows starts a new line" +
+    why,
+  ignore,
+  async fn() {
+    await using terms = new Terminals();
+    await terms.open(
+      "server",
+      program("udp-server", ["--unstable-net", "--allow-net=127.0.0.1"], [
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+      ]),
+    );
+    const match = await terms.waitFor(
+      "server",
+      /listening on 127\.0\.0\.1:(\d+)/,
+    );
+    const port = Number(match[1]);
+    const client = (window: string) =>
+      terms.open(
+        window,
+        program("udp-client", [
+          "--unstable-net",
+          `--allow-net=127.0.0.1:${port},127.0.0.1:0`,
+        ], ["--port", String(port)]),
+      );
+    await client("first");
+    await terms.waitFor("first", /^client>$/);
+    await terms.press("first", "C-d");
+    await terms.waitFor("first", /EXIT=\d+$/);
+    await terms.waitFor("server", "127.0.0.1 disconnected");
+    await client("second");
+    await terms.waitFor("second", /^client>$/);
+    await terms.type("second", "hi");
+    await terms.waitFor("server", /client>hi\nserver>$/);
+    await terms.press("server", "C-d");
+    await terms.waitFor("server", /EXIT=\d+$/);
+    assert.deepEqual({
+      first: rows(await terms.screen("first")),
+      server: rows(await terms.screen("server")),
+    }, {
+      first: ["client>", "EXIT=0"],
+      server: [
+        `listening on 127.0.0.1:${port}`,
+        "127.0.0.1 connected",
+        "127.0.0.1 disconnected",
+        "127.0.0.1 connected",
+        "client>hi",
+        "server>",
+        "127.0.0.1 disconnected",
+        "stopped: end of input",
+        "EXIT=0",
+      ],
+    });
+  },
+});
