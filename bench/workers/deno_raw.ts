@@ -231,6 +231,7 @@ function main(): Promise<void> {
   const server = args.role === "server";
   switch (args.workload) {
     case "bulk":
+    case "bulk-into": // deno-raw always reads into one reused buffer
       return server ? bulkServer() : bulkClient(args);
     case "tcp-pingpong":
       return server ? pingpongServer() : pingpongClient(args);
