@@ -558,3 +558,39 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "Ctrl-C at the tcp-server prompt exits 130; the client says the server left" +
+    why,
+  ignore,
+  async fn() {
+    await using terms = new Terminals();
+    const port = await tcpServer(terms);
+    await tcpClient(terms, port);
+    await terms.waitFor("client", /server>hello\nclient>$/);
+    await terms.type("client", "héllo 世界");
+    await terms.waitFor("server", /client>héllo 世界\nserver>$/);
+    await terms.press("server", "C-c");
+    await terms.waitFor("server", /EXIT=\d+$/);
+    await terms.waitFor("client", /EXIT=\d+$/);
+    assert.deepEqual({
+      server: rows(await terms.screen("server")),
+      client: rows(await terms.screen("client")),
+    }, {
+      server: [
+        `listening on 127.0.0.1:${port}`,
+        "127.0.0.1 connected",
+        "client>héllo 世界",
+        "server>^C",
+        "EXIT=130",
+      ],
+      client: [
+        "server>hello",
+        "client>héllo 世界",
+        `pysocket tcp-client: the server at 127.0.0.1:${port} closed the connection`,
+        "EXIT=1",
+      ],
+    });
+  },
+});
