@@ -347,14 +347,43 @@ export function hasCommand(name: string): boolean {
 }
 
 /**
+ * Tells whether `nc` is OpenBSD netcat (Debian's netcat-openbsd), whose
+ * flags and behaviour the tests rely on (`-C`, `-v` messages, quitting
+ * when the peer closes).
+ */
+function isOpenBSDNetcat(): boolean {
+  try {
+    const { stdout, stderr } = new Deno.Command("nc", {
+      args: ["-h"],
+      stdin: "null",
+    }).outputSync();
+    const decoder = new TextDecoder();
+    return /OpenBSD netcat/.test(
+      decoder.decode(stdout) + decoder.decode(stderr),
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
  * The name suffix and `ignore` flag of a test that needs some commands:
- * `{ name: " (ignored: nc not found)", ignore: true }` when one is missing.
+ * `{ why: " (ignored: nc not found)", ignore: true }` when one is missing.
+ * `nc` must be OpenBSD netcat. On Windows the tests that drive peers are
+ * ignored: they stop programs with SIGINT and use POSIX tools.
  */
 export function needs(...commands: string[]): { why: string; ignore: boolean } {
+  if (Deno.build.os === "windows") {
+    return { why: " (ignored: needs POSIX signals and tools)", ignore: true };
+  }
   const missing = commands.filter((command) => !hasCommand(command));
-  return missing.length
-    ? { why: ` (ignored: ${missing.join(", ")} not found)`, ignore: true }
-    : { why: "", ignore: false };
+  if (missing.length) {
+    return { why: ` (ignored: ${missing.join(", ")} not found)`, ignore: true };
+  }
+  if (commands.includes("nc") && !isOpenBSDNetcat()) {
+    return { why: " (ignored: nc is not OpenBSD netcat)", ignore: true };
+  }
+  return { why: "", ignore: false };
 }
 
 /** Tells whether this machine has an IPv6 loopback. */
@@ -369,7 +398,10 @@ export function hasIPv6(): boolean {
 
 /** A temporary directory, removed when disposed. */
 export async function tempDir(): Promise<AsyncDisposable & { path: string }> {
-  const path = await Deno.makeTempDir({ prefix: "pysocket-" });
+  // Under /tmp, a Unix socket path stays short of its limit (104 bytes on
+  // macOS, whose own temporary folder is long).
+  const dir = Deno.build.os === "windows" ? undefined : "/tmp";
+  const path = await Deno.makeTempDir({ dir, prefix: "pysocket-" });
   return {
     path,
     [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }),

@@ -348,8 +348,7 @@ interop(
 );
 
 interop(
-  "Unix stream sockets: tcp-client and tcp-server chat with the python peers" +
-    (Deno.build.os === "windows" ? " (ignored: no Unix sockets in Deno)" : ""),
+  "Unix stream sockets: tcp-client and tcp-server chat with the python peers",
   ["python3"],
   async () => {
     await using dir = await tempDir();
@@ -401,7 +400,6 @@ interop(
     assert.equal(stopped.code, 130);
     assert.throws(() => Deno.statSync(ourPath), Deno.errors.NotFound);
   },
-  Deno.build.os === "windows",
 );
 
 interop(

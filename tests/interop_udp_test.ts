@@ -319,8 +319,7 @@ interop(
 );
 
 interop(
-  "Unix datagram sockets: udp-client and udp-server chat with the python peers" +
-    (Deno.build.os === "windows" ? " (ignored: no Unix sockets in Deno)" : ""),
+  "Unix datagram sockets: udp-client and udp-server chat with the python peers",
   ["python3"],
   async () => {
     await using dir = await tempDir();
@@ -373,5 +372,4 @@ interop(
     assert.equal(stopped.code, 130);
     assert.throws(() => Deno.statSync(ourPath), Deno.errors.NotFound);
   },
-  Deno.build.os === "windows",
 );

@@ -37,5 +37,6 @@ def report_listening(sk):
 
 
 def flush_always():
-    """Makes every print and input prompt reach a pipe at once."""
-    sys.stdout.reconfigure(line_buffering=True, write_through=True)
+    """Makes every print and input prompt reach a pipe at once, with "\n"
+    line ends on every system."""
+    sys.stdout.reconfigure(line_buffering=True, write_through=True, newline="\n")
