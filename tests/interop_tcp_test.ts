@@ -613,6 +613,44 @@ interop(
 );
 
 interop(
+  "tcp-server still replies to a client that half-closed after its message",
+  ["python3"],
+  async () => {
+    const { server, port } = await ourServer();
+    await using _server = server;
+    // Like `printf 'hi\n' | nc -N`: send, shut down the sending side, and
+    // read the answer, which the server types after the half-close.
+    await using peer = python("raw_peer.py", [
+      "127.0.0.1",
+      String(port),
+      "recv",
+      "text:hi",
+      "shutdown",
+      "say:half-closed",
+      "recv",
+      "recv",
+    ]);
+    await peer.waitFor("stdout", "half-closed\n");
+    await server.waitFor("stdout", "client>hi\n");
+    await server.write("ok\n");
+    const done = await peer.finished();
+    assert.equal(
+      done.stdout,
+      "server>hello\nhalf-closed\nserver>ok\nserver closed\n",
+    );
+    await server.waitFor("stderr", /disconnected.*\n/);
+    server.kill("SIGINT");
+    const stopped = await server.finished();
+    assert.equal(stopped.stdout, "client>hi\n");
+    assert.deepEqual(lines(stopped.stderr), [
+      `listening on 127.0.0.1:${port}`,
+      "127.0.0.1 connected",
+      "127.0.0.1 disconnected: the client closed the connection without sending exit",
+    ]);
+  },
+);
+
+interop(
   "nc -C: a CRLF line end is not part of the message either",
   ["nc", "sh"],
   async () => {

@@ -11,6 +11,7 @@ Steps, run in order:
     hex:HEX      sendall(bytes.fromhex(HEX)), for split or invalid UTF-8
     sleep:SECS   time.sleep(SECS)
     say:TEXT     print TEXT (to show how far the script got)
+    shutdown     shutdown(SHUT_WR): no more sending, still receiving
     reset        SO_LINGER (1, 0) then close(): the kernel sends RST, not FIN
     close        close() normally
 
@@ -43,6 +44,8 @@ for step in steps:
         time.sleep(float(arg))
     elif kind == "say":
         print(arg, flush=True)
+    elif kind == "shutdown":
+        sk.shutdown(socket.SHUT_WR)
     elif kind == "reset":
         sk.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         sk.close()
