@@ -142,6 +142,56 @@ interop(
   },
 );
 
+interop(
+  "udp-server answers two python UDP clients in turn, each at its own address",
+  ["python3"],
+  async () => {
+    const { server, port } = await ourServer();
+    await using _server = server;
+    await using a = python("udp_client.py", ["127.0.0.1", String(port)]);
+    await using b = python("udp_client.py", ["127.0.0.1", String(port)]);
+    await a.write("from A\n");
+    await server.waitFor("stdout", "client>from A\n");
+    await b.write("from B\n");
+    await server.write("to A\n");
+    await a.waitFor("stdout", "server>to A\n");
+    await server.waitFor("stdout", "client>from B\n");
+    await server.write("to B\n");
+    await b.waitFor("stdout", "server>to B\n");
+    await a.write("exit\n");
+    await b.write("exit\n");
+    assert.equal((await a.finished()).stdout, "client>server>to A\nclient>");
+    assert.equal((await b.finished()).stdout, "client>server>to B\nclient>");
+    await server.waitFor("stderr", /disconnected\n.*disconnected\n/);
+    server.kill("SIGINT");
+    const stopped = await server.finished();
+    assert.equal(stopped.stdout, "client>from A\nclient>from B\n");
+    assert.deepEqual(lines(stopped.stderr), [
+      `listening on 127.0.0.1:${port}`,
+      "127.0.0.1 connected",
+      "127.0.0.1 connected",
+      "127.0.0.1 disconnected",
+      "127.0.0.1 disconnected",
+    ]);
+  },
+);
+
+interop(
+  "udp-client sends an empty line as an empty datagram, as the tutorial does",
+  ["python3"],
+  async () => {
+    await using server = python("udp_server.py", ["127.0.0.1", "0"]);
+    await server.write("got nothing\n");
+    const port = await listeningPort(server);
+    await using client = ourClient(port, { input: "\nexit\n" });
+    const done = await client.finished();
+    assert.equal(done.stdout, "server>got nothing\n");
+    assert.equal(done.code, 0);
+    await server.waitFor("stdout", "client>exit\n");
+    assert.equal(server.stdout, "client>\nserver>client>exit\nserver>");
+  },
+);
+
 Deno.test("end of input stops udp-server once its last reply is sent; udp-client --timeout gives up", async () => {
   const { server, port } = await ourServer();
   await using _server = server;
