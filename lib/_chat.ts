@@ -531,7 +531,17 @@ export async function runChat(
     const result = await Promise.race([run, interrupted]);
     return result === "interrupted" ? 130 : result;
   } catch (err) {
-    chat.emit({ event: "error", message: chat.explain(err).message });
+    const message = chat.explain(err).message;
+    try {
+      chat.emit({ event: "error", message });
+    } catch {
+      // Stdout is gone (a closed pipe): stderr may still be there.
+      try {
+        printError(`pysocket ${program}: ${message}\n`, io);
+      } catch {
+        // Nowhere left to report to; the exit code says it.
+      }
+    }
     return 1;
   } finally {
     unlisten();

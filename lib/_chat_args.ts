@@ -204,6 +204,11 @@ export interface Endpoint {
   path?: string;
   /** How messages name it: `127.0.0.1:8888`, `[::1]:8888` or the path. */
   display: string;
+  /**
+   * The address a server actually bound, when `host` is a name: the UDP
+   * server's replies come from it and need permission for it.
+   */
+  boundHost?: string;
 }
 
 /**
@@ -316,7 +321,8 @@ export function unixFolder(path: string): string {
  * - UDP client over IP: the server's address and the client's own, which
  *   the system picks (port 0): `--allow-net=127.0.0.1:8888,127.0.0.1:0`.
  * - UDP server over IP: replies go to each client's own port, so the
- *   server needs the whole host: `--allow-net=127.0.0.1`; on an
+ *   server needs the whole host: `--allow-net=127.0.0.1` (for a host name,
+ *   also the address it bound: `--allow-net=localhost,127.0.0.1`); on an
  *   any-address (`0.0.0.0`, `::`) clients may come from anywhere: `--allow-net`.
  * - Unix stream sockets: `--allow-read=PATH --allow-write=PATH --allow-net=unix:PATH`.
  * - Unix datagram sockets: the client binds a temporary socket next to the
@@ -339,13 +345,14 @@ export function permissionFlags(
     }
     return `--allow-read=${path} --allow-write=${path} --allow-net=unix:${path}`;
   }
-  const { host, port, family } = endpoint;
-  const bracketed = host.includes(":") ? `[${host}]` : host;
+  const { host, port, family, boundHost } = endpoint;
+  const bracket = (h: string) => h.includes(":") ? `[${h}]` : h;
   switch (program) {
     case "udp-server":
-      return host === "0.0.0.0" || host === "::"
-        ? "--allow-net"
-        : `--allow-net=${bracketed}`;
+      if (host === "0.0.0.0" || host === "::") return "--allow-net";
+      return `--allow-net=${bracket(host)}${
+        boundHost && boundHost !== host ? `,${bracket(boundHost)}` : ""
+      }`;
     case "udp-client": {
       const local = isLoopback(host)
         ? (family === AF_INET6 ? "[::1]" : "127.0.0.1")

@@ -98,7 +98,9 @@ export async function udpServer(
       throw chat.explain(err, `cannot listen on ${endpoint.display}`);
     }
     if (endpoint.path) chat.onClose(() => removeQuietly(endpoint.path!));
-    chat.emit(listeningEvent(sock.getsockname()));
+    const bound = sock.getsockname();
+    if (typeof bound !== "string") endpoint.boundHost = bound[0];
+    chat.emit(listeningEvent(bound));
     // Clients seen since their first datagram, until their `exit`.
     const sessions = new Set<string>();
     let lastPeer: string | null = null;
