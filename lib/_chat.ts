@@ -27,7 +27,11 @@
  * - servers: `IP connected`; `IP disconnected` when the client sent `exit`
  *   (or the server's input ended); `IP disconnected: REASON` when it
  *   vanished (`the client closed the connection without sending exit`,
- *   `the connection was reset`, `no message for N s (--timeout)`...). Unix
+ *   `the connection was reset`, `no message for N s (--timeout)`...). A
+ *   reset is reported at once, even while the server waits for its
+ *   operator's reply; a client that closed its side still gets that reply
+ *   (it may have only half-closed, like `nc -N`), and its end is reported
+ *   after it. Unix
  *   peers are named by their path, or `unix peer` when they have none. The
  *   UDP server counts a client as connected from its first datagram until
  *   its `exit`.
@@ -234,6 +238,31 @@ export type Reply =
   | { kind: "eof" }
   | { kind: "gone"; incoming: Incoming & { kind: "end" } };
 
+/** Options of {@linkcode Chat.readReply}. */
+export interface ReplyOptions {
+  /**
+   * The peer's next message being read: if it turns out to be the end of
+   * the conversation, the wait for a reply gives up.
+   *
+   * @default {undefined}
+   */
+  peerNext?: Promise<Incoming>;
+  /**
+   * Keep waiting when the peer merely closed its sending side: it may
+   * still read the reply (`nc -N`, `shutdown(SHUT_WR)`). Resets still end
+   * the wait.
+   *
+   * @default {false}
+   */
+  replyAfterClose?: boolean;
+  /**
+   * Skip empty lines (TCP, where zero bytes would leave both sides waiting).
+   *
+   * @default {false}
+   */
+  skipEmpty?: boolean;
+}
+
 /** The running state of one program: its output, input and resources. */
 export class Chat {
   /** The program's command name. */
@@ -368,22 +397,21 @@ export class Chat {
 
   /**
    * Reads a reply to send, skipping empty lines if asked, and gives up
-   * when the peer goes away first (`peerNext` ends). The prompt is shown,
-   * when interactive, only if no line is waiting already.
+   * when the peer goes away first. The prompt is shown, when interactive,
+   * only if no line is waiting already.
    *
    * @param prompt The prompt, such as `"server>"`.
-   * @param peerNext The peer's next message being read, if any.
-   * @param skipEmpty Whether empty lines are skipped (TCP).
+   * @param options The peer's next message, and how to wait.
    * @returns The line, end of input, or the peer's end.
    */
-  async readReply(
-    prompt: string,
-    peerNext: Promise<Incoming> | null,
-    skipEmpty: boolean,
-  ): Promise<Reply> {
+  async readReply(prompt: string, options: ReplyOptions = {}): Promise<Reply> {
+    const { peerNext, replyAfterClose = false, skipEmpty = false } = options;
     const input = this.#lines();
     const gone = peerNext?.then((incoming) =>
-      incoming.kind === "end" ? incoming : new Promise<never>(() => {})
+      incoming.kind === "end" &&
+        !(replyAfterClose && incoming.reason === "closed")
+        ? incoming
+        : new Promise<never>(() => {})
     );
     while (true) {
       if (!input.ready) {

@@ -98,7 +98,10 @@ export async function tcpClient(
         text: incoming.text,
       });
       next = messages.read();
-      const answer = await chat.readReply("client>", next, true);
+      const answer = await chat.readReply("client>", {
+        peerNext: next,
+        skipEmpty: true,
+      });
       if (answer.kind === "gone") throw gone(answer.incoming);
       const line = answer.kind === "eof" ? "exit" : answer.line;
       try {

@@ -174,7 +174,11 @@ async function session(
       next = messages.read();
       let reply = incoming.data;
       if (!chat.options.echo) {
-        const answer = await chat.readReply("server>", next, true);
+        const answer = await chat.readReply("server>", {
+          peerNext: next,
+          replyAfterClose: true,
+          skipEmpty: true,
+        });
         if (answer.kind === "gone") return gone(answer.incoming);
         if (answer.kind === "eof") {
           chat.emit({ event: "disconnected", peer, reason: "end of input" });

@@ -107,7 +107,7 @@ export async function udpClient(
     }
     sock.settimeout(chat.options.timeout ?? null);
     while (true) {
-      const answer = await chat.readReply("client>", null, false);
+      const answer = await chat.readReply("client>");
       const line = answer.kind === "line" ? answer.line : "exit";
       try {
         await sock.sendto(bytes(line), server);

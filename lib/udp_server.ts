@@ -157,7 +157,7 @@ export async function udpServer(
       chat.emit({ event: "message", from: "client", peer, text });
       let reply = data;
       if (!chat.options.echo) {
-        const answer = await chat.readReply("server>", null, false);
+        const answer = await chat.readReply("server>");
         if (answer.kind !== "line") {
           chat.emit({ event: "disconnected", peer, reason: "end of input" });
           chat.emit({ event: "stopped", reason: "end of input" });
