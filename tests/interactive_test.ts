@@ -1,6 +1,7 @@
 /**
  * The chat programs as a person uses them: each runs in a terminal (a tmux
- * window, 200x50, on a tmux server of its own), keys are typed with
+ * window, 200x50, on a tmux server of its own that runs in the foreground
+ * as the test's child, so it is awaited when killed), keys are typed with
  * `send-keys`, and the screen is read with `capture-pane` until the
  * expected text appears. The tests assert the prompts (`server>`,
  * `client>`), the typed text as the terminal echoes it, the status lines
@@ -15,7 +16,7 @@
  */
 
 import assert from "node:assert/strict";
-import { CLI, needs, ROOT, WAIT_MS } from "./_chat_harness.ts";
+import { CLI, needs, Proc, ROOT, WAIT_MS } from "./_chat_harness.ts";
 
 const { why, ignore } = needs("tmux", "bash", "python3");
 
@@ -43,6 +44,30 @@ function program(name: string, flags: string[], args: string[]): string {
 class Terminals implements AsyncDisposable {
   readonly socket = `pysocket-test-${Deno.pid}-${++sessions}`;
   #windows: string[] = [];
+  /** The tmux server, run in the foreground (-D) as our own child. */
+  #server: Proc | undefined;
+
+  /** Starts our tmux server and waits until it answers. */
+  async #start(): Promise<void> {
+    this.#server = new Proc("tmux", [
+      "-u",
+      "-L",
+      this.socket,
+      "-f",
+      "/dev/null",
+      "-D",
+    ], { lifetimeMs: 60_000 });
+    const deadline = Date.now() + WAIT_MS;
+    while (true) {
+      try {
+        await this.tmux("list-sessions");
+        return;
+      } catch (err) {
+        if (Date.now() > deadline || this.#server.exited) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+  }
 
   /** Runs a tmux command on our server and returns its stdout. */
   async tmux(...args: string[]): Promise<string> {
@@ -64,6 +89,7 @@ class Terminals implements AsyncDisposable {
    */
   async open(window: string, command: string): Promise<void> {
     const shell = `exec bash -c ${quote(`${command}; echo EXIT=$?`)}`;
+    if (!this.#server) await this.#start();
     if (this.#windows.length === 0) {
       await this.tmux(
         "new-session",
@@ -147,14 +173,16 @@ class Terminals implements AsyncDisposable {
   }
 
   /**
-   * Kills our tmux server, and with it every program in its windows, and
-   * removes its socket file (tmux leaves it behind).
+   * Kills our tmux server, and with it every program in its windows, awaits
+   * it, and removes its socket file (tmux leaves it behind).
    */
   async [Symbol.asyncDispose](): Promise<void> {
-    if (this.#windows.length === 0) return;
+    if (!this.#server) return;
     const path = await this.tmux("display-message", "-p", "#{socket_path}")
       .catch(() => "");
     await this.tmux("kill-server").catch(() => {});
+    await this.#server.finished().catch(() => {});
+    await this.#server[Symbol.asyncDispose]();
     if (path.trim()) await Deno.remove(path.trim()).catch(() => {});
   }
 }

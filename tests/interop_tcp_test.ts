@@ -54,7 +54,12 @@ async function ourServer(
   const server = chat("tcp-server", ["--host", host, "--port", "0", ...extra], {
     allowNet: `${bracketed}:0`,
   });
-  return { server, port: await listeningPort(server) };
+  try {
+    return { server, port: await listeningPort(server) };
+  } catch (err) {
+    await server[Symbol.asyncDispose]();
+    throw err;
+  }
 }
 
 /** Starts our tcp-client with exactly the permission it needs. */

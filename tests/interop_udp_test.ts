@@ -59,7 +59,12 @@ async function ourServer(
   const server = chat("udp-server", ["--host", host, "--port", "0", ...extra], {
     allowNet: bracket(host),
   });
-  return { server, port: await listeningPort(server) };
+  try {
+    return { server, port: await listeningPort(server) };
+  } catch (err) {
+    await server[Symbol.asyncDispose]();
+    throw err;
+  }
 }
 
 /**
