@@ -27,11 +27,13 @@
  * - servers: `IP connected`; `IP disconnected` when the client sent `exit`
  *   (or the server's input ended); `IP disconnected: REASON` when it
  *   vanished (`the client closed the connection without sending exit`,
- *   `the connection was reset`, `no message for N s (--timeout)`...). A
- *   reset is reported at once, even while the server waits for its
- *   operator's reply; a client that closed its side still gets that reply
- *   (it may have only half-closed, like `nc -N`), and its end is reported
- *   after it. Unix
+ *   `the connection was reset`, `no message for N s (--timeout)`...). While
+ *   the server waits for a reply at a terminal, a client that leaves is
+ *   reported at once, and what is typed until the next prompt is dropped
+ *   (it was meant for that client). With replies from a pipe, a client that
+ *   closed its side still gets its reply (it may have only half-closed,
+ *   like `nc -N`) and its end is reported after it; a reset is reported at
+ *   once. Unix
  *   peers are named by their path, or `unix peer` when they have none. The
  *   UDP server counts a client as connected from its first datagram until
  *   its `exit`.
@@ -248,9 +250,10 @@ export interface ReplyOptions {
    */
   peerNext?: Promise<Incoming>;
   /**
-   * Keep waiting when the peer merely closed its sending side: it may
-   * still read the reply (`nc -N`, `shutdown(SHUT_WR)`). Resets still end
-   * the wait.
+   * When the input is not a terminal, keep waiting when the peer merely
+   * closed its sending side: it may still read the reply (`nc -N`,
+   * `shutdown(SHUT_WR)`). Resets always end the wait, and so does any end
+   * at a terminal, where a person is typing.
    *
    * @default {false}
    */
@@ -301,6 +304,18 @@ export class Chat {
   /** Whether the run has ended (interrupted or finished). */
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /**
+   * Ends the current terminal line: an open prompt's (on stdout), or else,
+   * if `always`, the line the terminal echoed `^C` on (on stderr).
+   *
+   * @param always Whether to end a line even with no prompt open.
+   */
+  endLine(always: boolean): void {
+    if (this.#closed) return;
+    if (this.#promptOpen) this.#breakPrompt();
+    else if (always) this.#err("\n");
   }
 
   /** Ends an open prompt line before other output. */
@@ -407,27 +422,35 @@ export class Chat {
   async readReply(prompt: string, options: ReplyOptions = {}): Promise<Reply> {
     const { peerNext, replyAfterClose = false, skipEmpty = false } = options;
     const input = this.#lines();
+    // At a terminal a person sees the peer leave and stops typing; from a
+    // script the reply comes anyway, and a half-closed peer may read it.
+    const waitAfterClose = replyAfterClose && !this.#interactive;
     const gone = peerNext?.then((incoming) =>
       incoming.kind === "end" &&
-        !(replyAfterClose && incoming.reason === "closed")
+        !(waitAfterClose && incoming.reason === "closed")
         ? incoming
         : new Promise<never>(() => {})
     );
     while (true) {
       if (!input.ready) {
         this.#showPrompt(prompt);
+        input.keepLines();
         const waiting = input.wait().then(() => null);
         const end = gone ? await Promise.race([waiting, gone]) : await waiting;
-        if (end) return { kind: "gone", incoming: end };
+        if (end) {
+          // What is being typed was meant for the peer that left.
+          if (this.#interactive) input.dropLines();
+          return { kind: "gone", incoming: end };
+        }
       }
-      // The user pressed Enter: the terminal has ended the prompt's line.
-      this.#promptOpen = false;
       let line: string | null;
       try {
         line = input.take();
       } catch (err) {
         throw this.explain(err, "cannot read the input");
       }
+      // Enter ended the prompt's line on the terminal; Ctrl-D did not.
+      if (line !== null) this.#promptOpen = false;
       if (line === null) return { kind: "eof" };
       if (skipEmpty && line === "") continue;
       return { kind: "line", line };
@@ -545,9 +568,15 @@ export async function runChat(
     signal.addEventListener("abort", stop, { once: true });
     unlisten = () => signal.removeEventListener("abort", stop);
   } else {
+    const onSigint = () => {
+      // Exiting with 130 rather than dying of the signal, the program must
+      // end the terminal's `^C` line itself, or the shell prompt follows it.
+      chat.endLine(Deno.stderr.isTerminal());
+      stop();
+    };
     try {
-      Deno.addSignalListener("SIGINT", stop);
-      unlisten = () => Deno.removeSignalListener("SIGINT", stop);
+      Deno.addSignalListener("SIGINT", onSigint);
+      unlisten = () => Deno.removeSignalListener("SIGINT", onSigint);
     } catch {
       // This platform cannot listen for SIGINT: Ctrl-C ends the process.
     }

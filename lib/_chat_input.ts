@@ -1,8 +1,10 @@
 /**
- * Standard input of the chat programs: lines read ahead in the background,
- * so a writer never blocks on a full pipe while a program waits for the
- * network, and so a wait for the next line can be raced against the peer
- * going away without losing the line.
+ * Standard input of the chat programs: lines read ahead in the background
+ * from a pipe or file, so a writer never blocks on a full pipe while a
+ * program waits for the network; from a terminal, read only when wanted,
+ * so nothing is left reading the terminal once a program is done. Either
+ * way a wait for the next line can be raced against the peer going away
+ * without losing the line.
  *
  * @module
  */
@@ -15,10 +17,10 @@ const ENCODER = new TextEncoder();
 const READ_AHEAD = 256;
 
 /**
- * Lines of input, read ahead in the background (up to
- * {@linkcode READ_AHEAD} of them), so that a writer never blocks on a full
- * pipe, and so that a wait for input can be raced against the network
- * without losing a line.
+ * Lines of input, read in the background: ahead of their use (up to
+ * {@linkcode READ_AHEAD} of them) when `eager`, else one at a time while
+ * someone waits. A wait for a line can be abandoned (it lost a race against
+ * the network) without losing the line.
  */
 export class InputLines {
   #reader: LineReader;
@@ -28,14 +30,24 @@ export class InputLines {
   #exhaustedWaiters = new Set<() => void>();
   #room: (() => void) | null = null;
   #started = false;
+  #eager: boolean;
+  #dropping = false;
 
   /**
    * Reads lines from `source`, once {@linkcode InputLines.start} is called.
    *
    * @param source Where the bytes come from.
+   * @param eager Whether to read ahead, rather than only while awaited.
    */
-  constructor(source: ByteReader) {
+  constructor(source: ByteReader, eager: boolean) {
     this.#reader = new LineReader(source);
+    this.#eager = eager;
+  }
+
+  /** How many lines the queue may hold before reading pauses. */
+  #limit(): number {
+    if (this.#eager) return READ_AHEAD;
+    return this.#waiters.size > 0 ? 1 : 0;
   }
 
   /** Starts reading in the background (once). */
@@ -48,10 +60,11 @@ export class InputLines {
   async #pump(): Promise<void> {
     try {
       while (true) {
-        while (this.#queue.length >= READ_AHEAD) {
+        while (this.#queue.length >= this.#limit()) {
           await new Promise<void>((resolve) => this.#room = resolve);
         }
         const line = await this.#reader.readLine();
+        if (this.#dropping && line !== null) continue;
         this.#queue.push(line);
         this.#wake();
         if (line === null) return;
@@ -69,6 +82,21 @@ export class InputLines {
       for (const done of this.#exhaustedWaiters) done();
       this.#exhaustedWaiters.clear();
     }
+  }
+
+  /**
+   * Drops the lines that arrive from now on, until
+   * {@linkcode InputLines.keepLines}: at a terminal, what is typed while
+   * nothing is asked (the reply to a client that has left) is not sent to
+   * anyone later.
+   */
+  dropLines(): void {
+    this.#dropping = true;
+  }
+
+  /** Keeps the lines that arrive from now on (a reply is asked for). */
+  keepLines(): void {
+    this.#dropping = false;
   }
 
   /** Whether the input has ended and every line has been taken. */
@@ -90,7 +118,10 @@ export class InputLines {
   /** Resolves once {@linkcode InputLines.ready} is true. */
   wait(): Promise<void> {
     if (this.ready) return Promise.resolve();
-    return new Promise((resolve) => this.#waiters.add(resolve));
+    const waiting = new Promise<void>((resolve) => this.#waiters.add(resolve));
+    this.#room?.();
+    this.#room = null;
+    return waiting;
   }
 
   /**
@@ -112,19 +143,20 @@ export class InputLines {
 let stdinLines: InputLines | undefined;
 
 /**
- * The lines of a run's input, already reading ahead: the process's stdin
- * (shared by every run, so no line read ahead is lost between runs), any
- * other byte source, or a string holding the whole input.
+ * The lines of a run's input, started: the process's stdin (shared by
+ * every run, so no line read ahead is lost between runs; read ahead unless
+ * it is a terminal), any other byte source, or a string holding the whole
+ * input.
  *
  * @param source Where the input comes from; `Deno.stdin` when left out.
  * @returns The lines.
  */
 export function inputLines(source?: ByteReader | string): InputLines {
   const lines = typeof source === "string"
-    ? new InputLines(stringSource(source))
+    ? new InputLines(stringSource(source), true)
     : source
-    ? new InputLines(source)
-    : (stdinLines ??= new InputLines(Deno.stdin));
+    ? new InputLines(source, true)
+    : (stdinLines ??= new InputLines(Deno.stdin, !Deno.stdin.isTerminal()));
   lines.start();
   return lines;
 }
