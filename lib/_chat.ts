@@ -114,12 +114,35 @@ import { type ChatFailure, explainError, oneLine } from "./_chat_errors.ts";
 import { type InputLines, inputLines } from "./_chat_input.ts";
 import type { Incoming } from "./_chat_messages.ts";
 
-/** Receives text to write, such as a line for stdout. */
+/**
+ * Receives text to write, such as a line for stdout.
+ *
+ * @example Keep the output in memory
+ * ```ts
+ * import type { TextSink } from "@pysocket/pysocket/tcp-client";
+ * let output = "";
+ * const sink: TextSink = (text) => output += text;
+ * sink("server>hello\n");
+ * console.log(output); // "server>hello\n"
+ * ```
+ */
 export type TextSink = (text: string) => void;
 
 /**
  * Where a chat program reads and writes, for running it from code. Every
  * field is optional; the defaults are the process's own streams.
+ *
+ * @example Give the input as a string and keep what is printed
+ * ```ts
+ * import { tcpClient } from "@pysocket/pysocket/tcp-client";
+ * let errors = "";
+ * const code = await tcpClient({ port: 1 }, { // Nothing listens on port 1.
+ *   stdin: "hi\n",
+ *   stdout: () => {},
+ *   stderr: (text) => errors += text,
+ * });
+ * console.log(code, errors.startsWith("pysocket tcp-client: cannot connect")); // 1 true
+ * ```
  */
 export interface ChatIO {
   /**
@@ -166,6 +189,13 @@ export interface ChatIO {
  * Why a session ended: the peer sent `exit`, our input ended, the peer
  * closed without `exit`, reset the connection, stayed silent past
  * `--timeout`, or another error.
+ *
+ * @example
+ * ```ts
+ * import type { DisconnectReason } from "@pysocket/pysocket/tcp-server";
+ * const clean: DisconnectReason[] = ["exit", "end of input"];
+ * console.log(clean.includes("reset")); // false
+ * ```
  */
 export type DisconnectReason =
   | "exit"
@@ -178,6 +208,14 @@ export type DisconnectReason =
 /**
  * One thing that happened, as printed with `--json` (see the output
  * contract in the module documentation of `lib/_chat.ts`).
+ *
+ * @example Read a line of `--json` output
+ * ```ts
+ * import type { ChatEvent } from "@pysocket/pysocket/tcp-server";
+ * const line = '{"event":"message","from":"client","peer":"127.0.0.1:54321","text":"hi"}';
+ * const event: ChatEvent = JSON.parse(line);
+ * if (event.event === "message") console.log(event.text); // "hi"
+ * ```
  */
 export type ChatEvent =
   | {

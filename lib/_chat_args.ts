@@ -25,7 +25,16 @@ export const PROGRAMS = [
 /** A chat program's command name. */
 export type ProgramName = typeof PROGRAMS[number];
 
-/** Options every chat program takes. */
+/**
+ * Options every chat program takes, as on the command line.
+ *
+ * @example `pysocket tcp-client --host ::1 --port 9000 --timeout 5`, in code
+ * ```ts
+ * import type { ChatOptions } from "@pysocket/pysocket/tcp-client";
+ * const options: ChatOptions = { host: "::1", port: 9000, timeout: 5 };
+ * console.log(options.port); // 9000
+ * ```
+ */
 export interface ChatOptions {
   /**
    * The host to listen on (servers) or to reach (clients): an IPv4 or IPv6
@@ -72,7 +81,16 @@ export interface ChatOptions {
   json?: boolean;
 }
 
-/** Options of the two servers: {@linkcode ChatOptions} plus `echo`. */
+/**
+ * Options of the two servers: {@linkcode ChatOptions} plus `echo`.
+ *
+ * @example `pysocket udp-server --unix /tmp/chat.sock --echo`, in code
+ * ```ts
+ * import type { ServerOptions } from "@pysocket/pysocket/udp-server";
+ * const options: ServerOptions = { unix: "/tmp/chat.sock", echo: true };
+ * console.log(options.echo); // true
+ * ```
+ */
 export interface ServerOptions extends ChatOptions {
   /**
    * Reply to each message with exactly the bytes received, without reading
