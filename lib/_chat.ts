@@ -414,14 +414,15 @@ export class Chat {
     this.#err(usageLine(this.program, message));
   }
 
-  /** The lines of input, read ahead from the start. */
+  /** The lines of input, started on first use. */
   #lines(): InputLines {
     return this.#input ??= inputLines(this.#io.stdin);
   }
 
   /**
-   * Starts reading input ahead, so that a writer never blocks on a full
-   * pipe while the program waits for the network. Programs that read
+   * Starts the input: a pipe is read ahead from now on, so that a writer
+   * never blocks on a full pipe while the program waits for the network
+   * (a terminal is read only when a line is wanted). Programs that read
    * stdin call it when they start.
    */
   readAhead(): void {

@@ -310,25 +310,21 @@ export function resolveEndpoint(
 }
 
 /** Whether a host is this machine's loopback. */
-export function isLoopback(host: string): boolean {
+function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || /^127\./.test(host);
 }
 
-/** The folder part of a path (`.` when there is none). */
-function folderOf(path: string): string {
-  const cut = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
-  return cut === -1 ? "." : cut === 0 ? path.slice(0, 1) : path.slice(0, cut);
-}
-
 /**
- * The folder where the UDP client makes its own Unix socket (next to the
- * server's, so one `--allow-read`/`--allow-write` covers both).
+ * The folder of a Unix socket path (`.` when there is none). The UDP
+ * client makes its own socket there, next to the server's, so one
+ * `--allow-read`/`--allow-write` covers both.
  *
  * @param path The server's socket path.
  * @returns The folder.
  */
 export function unixFolder(path: string): string {
-  return folderOf(path);
+  const cut = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+  return cut === -1 ? "." : cut === 0 ? path.slice(0, 1) : path.slice(0, cut);
 }
 
 /**
@@ -358,7 +354,7 @@ export function permissionFlags(
   if (endpoint.family === AF_UNIX) {
     const path = endpoint.path!;
     if (isDatagram(program)) {
-      const dir = folderOf(path);
+      const dir = unixFolder(path);
       return `--allow-read=${dir} --allow-write=${dir} --allow-net`;
     }
     return `--allow-read=${path} --allow-write=${path} --allow-net=unix:${path}`;
