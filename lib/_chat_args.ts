@@ -10,6 +10,13 @@ import { parseArgs } from "node:util";
 import { AF_INET, AF_INET6, AF_UNIX } from "./constants.ts";
 import { formatHostPort, isIPv4, isIPv6 } from "./address.ts";
 import denoJson from "../deno.json" with { type: "json" };
+import {
+  type ClientExtraOptions,
+  extraArgSpec,
+  extraHelp,
+  type ExtraOptions,
+  readExtraOptions,
+} from "./_extra_args.ts";
 
 /** The version printed by `--version`, from `deno.json`. */
 export const VERSION: string = denoJson.version;
@@ -35,7 +42,7 @@ export type ProgramName = typeof PROGRAMS[number];
  * console.log(options.port); // 9000
  * ```
  */
-export interface ChatOptions {
+export interface ChatOptions extends ClientExtraOptions {
   /**
    * The host to listen on (servers) or to reach (clients): an IPv4 or IPv6
    * address, or a name.
@@ -82,7 +89,9 @@ export interface ChatOptions {
 }
 
 /**
- * Options of the two servers: {@linkcode ChatOptions} plus `echo`.
+ * Options of the two servers: {@linkcode ChatOptions} plus `echo`, and
+ * the options beyond the tutorial (`room`, `stream`, `tls`, `allow`,
+ * `deny`, limits; see `_extra_args.ts`).
  *
  * @example `pysocket udp-server --unix /tmp/chat.sock --echo`, in code
  * ```ts
@@ -91,7 +100,7 @@ export interface ChatOptions {
  * console.log(options.echo); // true
  * ```
  */
-export interface ServerOptions extends ChatOptions {
+export interface ServerOptions extends ChatOptions, ExtraOptions {
   /**
    * Reply to each message with exactly the bytes received, without reading
    * stdin. A client's `exit` still ends its session.
@@ -149,7 +158,7 @@ export function parseChatArgs(
   args: string[],
 ): ParsedArgs {
   const server = isServer(program);
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({
       args,
@@ -169,6 +178,7 @@ export function parseChatArgs(
           timeout: { type: "string" as const },
         }),
         ...(server ? { echo: { type: "boolean" as const } } : {}),
+        ...extraArgSpec(program),
       },
     }));
   } catch (err) {
@@ -207,6 +217,12 @@ export function parseChatArgs(
   }
   if (values.json) options.json = true;
   if (values.echo) options.echo = true;
+  Object.assign(
+    options,
+    readExtraOptions(program, values, (message) => {
+      throw new UsageError(message);
+    }),
+  );
   return { kind: "run", options };
 }
 
@@ -456,7 +472,9 @@ Options:
   }; default 8888
   -4, -6             IPv4 or IPv6; default: from --host, else IPv4
   --unix PATH        use a Unix ${unixKind} socket instead of --host/--port
-${timeoutLine}${echoLine}  --json             print events as JSON lines on stdout
+${timeoutLine}${echoLine}${
+    extraHelp(program)
+  }  --json             print events as JSON lines on stdout
   -h, --help         show this help
   --version          show the version
 
