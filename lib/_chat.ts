@@ -38,6 +38,10 @@
  *   UDP server counts a client as connected from its first datagram until
  *   its `exit`.
  * - servers, when their input ends: `stopped: end of input`
+ * - TCP servers, for a client refused by `--allow`/`--deny` (closed before
+ *   any byte is sent): `IP:PORT denied: REASON`, such as
+ *   `127.0.0.1:54321 denied: not in --allow ::1/128`; the UDP server drops
+ *   a refused datagram without a line, so a flood cannot flood stderr
  * - clients print nothing on stderr unless they fail
  * - failures: `pysocket PROGRAM: MESSAGE`, one line naming the cause and
  *   the fix; a missing permission names the complete flag:
@@ -59,6 +63,7 @@
  *   `"message":REASON` for the last four (the tcp-client emits it too when
  *   it sends `exit`)
  * - `{"event":"stopped","reason":"end of input"}`
+ * - `{"event":"denied","peer":"127.0.0.1:54321","message":REASON}`
  * - `{"event":"error","message":MESSAGE}`
  *
  * **Exit codes**: 0 after `exit` or end of input; 1 for runtime failures
@@ -239,6 +244,7 @@ export type ChatEvent =
     message?: string;
   }
   | { event: "stopped"; reason: "end of input" }
+  | { event: "denied"; peer: string; message: string }
   | { event: "error"; message: string };
 
 const ENCODER = new TextEncoder();
@@ -404,6 +410,8 @@ export class Chat {
       }
       case "stopped":
         return `stopped: ${event.reason}`;
+      case "denied":
+        return `${event.peer} denied: ${event.message}`;
       case "error":
         return `pysocket ${this.program}: ${event.message}`;
     }

@@ -25,10 +25,13 @@ import { type ChatIO, peerName, runChat, runMain, within } from "./_chat.ts";
 import { ChatFailure } from "./_chat_errors.ts";
 import { endOf, type Incoming, StreamMessages } from "./_chat_messages.ts";
 import type { ChatOptions } from "./_chat_args.ts";
+import { wrapClient } from "./_gate.ts";
+import { streamClient } from "./stream.ts";
 
 export type { ChatEvent, ChatIO, DisconnectReason, TextSink } from "./_chat.ts";
 export type { ByteReader } from "./text.ts";
 export type { ChatOptions } from "./_chat_args.ts";
+export type { ClientExtraOptions } from "./_extra_args.ts";
 
 /**
  * Runs the TCP chat client until it sends `exit` (typed, or at end of
@@ -61,14 +64,23 @@ export async function tcpClient(
   options: ChatOptions = {},
   io?: ChatIO,
 ): Promise<number> {
+  // Beyond the tutorial: netcat's stream mode.
+  if (options.stream) return await streamClient(options, io);
   return await runChat("tcp-client", options, io, async (chat, endpoint) => {
     chat.readAhead();
-    const sock = chat.own(new Socket(endpoint.family, SOCK_STREAM));
+    let sock = chat.own(new Socket(endpoint.family, SOCK_STREAM));
     sock.settimeout(chat.options.timeout ?? null);
     try {
       await sock.connect(endpoint.path ?? [endpoint.host, endpoint.port]);
     } catch (err) {
       throw chat.explain(err, `cannot connect to ${endpoint.display}`);
+    }
+    if (chat.options.tls) {
+      try {
+        sock = chat.own(await wrapClient(sock, endpoint.host, chat.options));
+      } catch (err) {
+        throw chat.explain(err, `cannot start TLS with ${endpoint.display}`);
+      }
     }
     sock.settimeout(null);
     const peer = endpoint.path ?? peerName(sock.getpeername());

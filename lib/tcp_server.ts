@@ -35,10 +35,14 @@ import {
 } from "./_chat.ts";
 import { endOf, type Incoming, StreamMessages } from "./_chat_messages.ts";
 import type { ServerOptions } from "./_chat_args.ts";
+import { ServerGate } from "./_gate.ts";
+import { tcpRoom } from "./room.ts";
+import { streamServer } from "./stream.ts";
 
 export type { ChatEvent, ChatIO, DisconnectReason, TextSink } from "./_chat.ts";
 export type { ByteReader } from "./text.ts";
 export type { ChatOptions, ServerOptions } from "./_chat_args.ts";
+export type { ClientExtraOptions, ExtraOptions } from "./_extra_args.ts";
 
 const HELLO = bytes("hello");
 
@@ -87,12 +91,17 @@ export async function tcpServer(
   options: ServerOptions = {},
   io?: ChatIO,
 ): Promise<number> {
+  // Beyond the tutorial: a room for many clients, or netcat's stream mode.
+  if (options.room) return await tcpRoom(options, io);
+  if (options.stream) return await streamServer(options, io);
   return await runChat("tcp-server", options, io, async (chat, endpoint) => {
     if (!chat.options.echo) chat.readAhead();
-    const server = chat.own(new Socket(endpoint.family, SOCK_STREAM));
+    const gate = new ServerGate(chat.options);
+    let server = chat.own(new Socket(endpoint.family, SOCK_STREAM));
     try {
       server.bind(endpoint.path ?? [endpoint.host, endpoint.port]);
       server.listen();
+      server = chat.own(await gate.listen(server));
     } catch (err) {
       throw chat.explain(err, `cannot listen on ${endpoint.display}`);
     }
@@ -114,6 +123,29 @@ export async function tcpServer(
       } catch (err) {
         if (chat.closed) return 130;
         throw chat.explain(err, `cannot accept on ${endpoint.display}`);
+      }
+      // --allow/--deny before any byte, then the TLS handshake (--tls).
+      const denied = gate.check(address);
+      if (denied !== null) {
+        conn.close();
+        chat.emit({
+          event: "denied",
+          peer: peerName(address),
+          message: denied,
+        });
+        continue;
+      }
+      try {
+        await gate.handshake(conn);
+      } catch (err) {
+        conn.close();
+        chat.emit({
+          event: "disconnected",
+          peer: peerName(address),
+          reason: "error",
+          message: chat.explain(err, "TLS handshake failed").message,
+        });
+        continue;
       }
       if (await session(chat, conn, peerName(address)) === "stop") return 0;
     }

@@ -41,6 +41,7 @@ import { type ChatOptions, unixFolder } from "./_chat_args.ts";
 export type { ChatEvent, ChatIO, DisconnectReason, TextSink } from "./_chat.ts";
 export type { ByteReader } from "./text.ts";
 export type { ChatOptions } from "./_chat_args.ts";
+export type { ClientExtraOptions } from "./_extra_args.ts";
 
 /**
  * Runs the UDP chat client until it sends `exit` (typed, or at end of

@@ -39,10 +39,13 @@ import {
 } from "./_chat.ts";
 import { BUFSIZE, datagramText, endOf } from "./_chat_messages.ts";
 import type { ServerOptions } from "./_chat_args.ts";
+import { AccessList } from "./access.ts";
+import { hostOf } from "./_gate.ts";
 
 export type { ChatEvent, ChatIO, DisconnectReason, TextSink } from "./_chat.ts";
 export type { ByteReader } from "./text.ts";
 export type { ChatOptions, ServerOptions } from "./_chat_args.ts";
+export type { ClientExtraOptions, ExtraOptions } from "./_extra_args.ts";
 
 /**
  * Runs the UDP chat server until its input ends, Ctrl-C, or `io.signal`.
@@ -91,6 +94,10 @@ export async function udpServer(
 ): Promise<number> {
   return await runChat("udp-server", options, io, async (chat, endpoint) => {
     if (!chat.options.echo) chat.readAhead();
+    // --allow/--deny and --max-message: refused datagrams are dropped
+    // without a line, so a flood of them cannot flood the output.
+    const access = new AccessList(chat.options);
+    const maxMessage = chat.options.maxMessage ?? Infinity;
     const sock = chat.own(new Socket(endpoint.family, SOCK_DGRAM));
     try {
       sock.bind(endpoint.path ?? [endpoint.host, endpoint.port]);
@@ -133,6 +140,10 @@ export async function udpServer(
           return 0;
         }
         [data, address] = received;
+        if (
+          data.length > maxMessage ||
+          (!access.empty && !access.allows(hostOf(address)))
+        ) continue;
       } catch (err) {
         if (chat.closed) return 130;
         if (err instanceof ConnectionResetError) {
