@@ -16,10 +16,15 @@
  *   reads: several lines in one read are several messages, and a line
  *   split across reads is joined;
  * - bytes without a newline become a message once the peer pauses: when
- *   nothing more arrives for {@linkcode PAUSE_MS} ms, or it closes its
- *   side. A turn-taking client always pauses after a message, so each of
+ *   nothing more arrives for {@linkcode PAUSE_MS} ms, or it closes (or
+ *   resets) the connection. A turn-taking client always pauses after a message, so each of
  *   its `sendall`s is one message. (Two quick sends without newlines may
  *   join into one message: line-based peers do not have that ambiguity.)
+ * - a message that ended at a pause is also sent back to its sender, in
+ *   its place among the others: a turn-taking client waits for a reply
+ *   after each message, and would otherwise hang in a quiet room (and,
+ *   sending its next message only after that reply, never has two
+ *   messages joined). Line-based peers do not get their lines back.
  * - empty messages (blank lines) are ignored; `exit` leaves the room, as
  *   in the tutorial; `/nick NAME` renames, `/who` lists who is here.
  *
@@ -139,7 +144,7 @@ function jsonLine(event: RoomEvent): string {
 
 /** What a client sent: a message, or the end of the conversation. */
 type Incoming =
-  | { kind: "message"; text: string }
+  | { kind: "message"; text: string; paused: boolean }
   | { kind: "end"; reason: LeaveReason; error?: unknown };
 
 /**
@@ -206,7 +211,7 @@ class Framer {
     }
     let text = DECODER.decode(bytes);
     if (text.endsWith("\r")) text = text.slice(0, -1);
-    return text === "" ? null : { kind: "message", text };
+    return text === "" ? null : { kind: "message", text, paused: !tail };
   }
 
   /** Reads the next message; never rejects. */
@@ -225,8 +230,16 @@ class Framer {
             : this.#limits.idleTimeout * 1000,
         );
       } catch (err) {
-        const end = endOf(err);
-        return { kind: "end", reason: end.reason, error: err };
+        // A reset ends a message as a close does: the tutorial's client
+        // sends `exit` and closes with replies unread, which resets.
+        const last = waiting ? this.#take() : null;
+        if (last) this.#ready.push(last);
+        this.#ready.push({
+          kind: "end",
+          reason: endOf(err).reason,
+          error: err,
+        });
+        continue;
       }
       if (data === "quiet") {
         if (!waiting) return { kind: "end", reason: "timeout" };
@@ -408,7 +421,7 @@ class Room {
   }
 
   /** Handles one message from a member. */
-  handle(member: Member, text: string): "stay" | "exit" {
+  handle(member: Member, text: string, paused: boolean): "stay" | "exit" {
     if (text === "exit") return "exit";
     const safe = escapeControl(text, false);
     if (text.startsWith("/")) {
@@ -430,7 +443,9 @@ class Room {
       );
       return "stay";
     }
-    this.broadcast(`${member.name}: ${safe}\n`, member);
+    // A turn-taking sender (no newline: it paused) waits for a reply
+    // before its next message: it gets its own line back, in turn.
+    this.broadcast(`${member.name}: ${safe}\n`, paused ? undefined : member);
     this.report({
       event: "message",
       peer: member.peer,
@@ -555,7 +570,7 @@ async function serve(
         );
         return;
       }
-      if (room.handle(member, incoming.text) === "exit") {
+      if (room.handle(member, incoming.text, incoming.paused) === "exit") {
         room.leave(member, "exit");
         return;
       }

@@ -1,0 +1,314 @@
+/**
+ * `pysocket tcp-server --room` with real peers: our tcp-client, the
+ * tutorial's Python client and OpenBSD nc at once; framing of lines and
+ * of turn-taking messages; /nick, /who, exit; --max-clients; --json; and
+ * the room over TLS with ncat --ssl and our tcp-client --tls.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import {
+  chat,
+  listeningPort,
+  needs,
+  Proc,
+  python,
+  tempDir,
+} from "./_chat_harness.ts";
+import { LinePeer } from "./_line_peer.ts";
+import { makeCerts } from "./_tls_certs.ts";
+
+const WELCOME =
+  /^\* welcome, you are (127\.0\.0\.1:\d+); (\d+) others? here; \/nick NAME renames you, \/who lists everyone, exit leaves$/;
+
+function room(args: string[] = [], options = {}): Proc {
+  return chat(
+    "tcp-server",
+    ["--room", "--host", "127.0.0.1", "--port", "0", ...args],
+    options,
+  );
+}
+
+/** Asserts that `parts` appear in `text` in this order. */
+function inOrder(text: string, parts: string[], what: string): void {
+  let at = 0;
+  for (const part of parts) {
+    const found = text.indexOf(part, at);
+    assert.ok(
+      found !== -1,
+      `${what}: ${
+        JSON.stringify(part)
+      } missing after offset ${at} in:\n${text}`,
+    );
+    at = found + part.length;
+  }
+}
+
+const peers = needs("python3", "nc");
+
+Deno.test(
+  `room: our tcp-client, the tutorial's python client and nc chat at once, in order${peers.why}`,
+  {
+    ignore: peers.ignore,
+  },
+  async () => {
+    await using server = room();
+    const port = await listeningPort(server);
+
+    await using nc = new Proc("nc", ["127.0.0.1", String(port)]);
+    const a = (await nc.waitFor(
+      "stdout",
+      /\* welcome, you are (127\.0\.0\.1:\d+); 0 others/,
+    ))[1];
+
+    await using py = python("tcp_client.py", ["127.0.0.1", String(port)]);
+    const b = (await py.waitFor(
+      "stdout",
+      /server>\* welcome, you are (127\.0\.0\.1:\d+); 1 other here/,
+    ))[1];
+    await nc.waitFor("stdout", `* ${b} joined\n`);
+
+    await using ours = chat("tcp-client", ["--port", String(port)]);
+    const c = (await ours.waitFor(
+      "stdout",
+      /server>\* welcome, you are (127\.0\.0\.1:\d+); 2 others here/,
+    ))[1];
+    await nc.waitFor("stdout", `* ${c} joined\n`);
+
+    await py.write("/nick py\n");
+    await nc.waitFor("stdout", `* ${b} is now py\n`);
+    await py.write("hi from python\n");
+    await nc.waitFor("stdout", "py: hi from python\n");
+    await nc.write("hello from nc\nsecond line\n");
+    await server.waitFor("stdout", `${a}: second line\n`);
+    await ours.write("/nick deno\n");
+    await nc.waitFor("stdout", `* ${c} is now deno\n`);
+    await ours.write("from deno\n");
+    await nc.waitFor("stdout", "deno: from deno\n");
+    await server.write("hello everyone\n");
+    await nc.waitFor("stdout", "server: hello everyone\n");
+    await py.write("exit\n");
+    await nc.waitFor("stdout", "* py left\n");
+    await ours.closeStdin(); // Our client sends exit at end of input.
+    assert.equal((await ours.finished()).code, 0);
+    await nc.waitFor("stdout", "* deno left\n");
+
+    // nc saw everything, exactly once, in the order the room sent it.
+    assert.deepEqual(nc.stdout.split("\n").slice(1), [
+      `* ${b} joined`,
+      `* ${c} joined`,
+      `* ${b} is now py`,
+      "py: hi from python",
+      `* ${c} is now deno`,
+      "deno: from deno",
+      "server: hello everyone",
+      "* py left",
+      "* deno left",
+      "",
+    ]);
+    // The turn-taking clients read one reply per message they send.
+    inOrder(py.stdout, [
+      `server>* ${c} joined\n`,
+      `server>* ${b} is now py\n`,
+    ], "python client");
+    assert.equal((await py.finished()).code, 0);
+    inOrder(ours.stdout, [
+      `server>* ${b} is now py\n`,
+      "server>py: hi from python\n",
+    ], "tcp-client");
+    // The operator sees every message once, and the comings and goings.
+    assert.deepEqual(server.stdout.split("\n"), [
+      "py: hi from python",
+      `${a}: hello from nc`,
+      `${a}: second line`,
+      "deno: from deno",
+      "",
+    ]);
+    inOrder(server.stderr, [
+      `${a} joined\n`,
+      `${b} joined\n`,
+      `${c} joined\n`,
+      `${b} is now py\n`,
+      `${c} is now deno\n`,
+      "py left\n",
+      "deno left\n",
+    ], "server stderr");
+  },
+);
+
+Deno.test("room: lines are framed at newlines across reads; text without a newline at a pause", async () => {
+  await using server = room();
+  const port = await listeningPort(server);
+  await using watcher = await LinePeer.connect(port);
+  await watcher.line(WELCOME);
+  await using peer = await LinePeer.connect(port);
+  const name = (await peer.line(WELCOME))[1];
+  await watcher.line(`* ${name} joined`);
+
+  await peer.send("par");
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  await peer.send("tial line\none\r\ntwo\n\n\r\nthr");
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  await peer.send("ee\n");
+  await watcher.line(`${name}: three`);
+  await peer.send("no newline");
+  await watcher.line(`${name}: no newline`);
+  await peer.line(`${name}: no newline`); // Its sender gets it back.
+  assert.deepEqual(watcher.lines.slice(2), [
+    `${name}: partial line`,
+    `${name}: one`,
+    `${name}: two`,
+    `${name}: three`,
+    `${name}: no newline`,
+  ]);
+  // Lines ended by a newline are not sent back.
+  assert.deepEqual(peer.lines.slice(1), [`${name}: no newline`]);
+});
+
+Deno.test("room: /nick checks names, /who lists them, unknown commands are explained, exit leaves", async () => {
+  await using server = room(["--json"]);
+  const port = await listeningPort(server);
+  await using alice = await LinePeer.connect(port);
+  await alice.line(WELCOME);
+  await using bob = await LinePeer.connect(port);
+  const bobAddress = (await bob.line(WELCOME))[1];
+
+  await alice.send("/nick alice\n");
+  await bob.line(/is now alice$/);
+  for (
+    const [command, reply] of [
+      ["/nick ALICE", "* the name ALICE is taken"],
+      [
+        "/nick two words",
+        "* unknown command /nick: try /nick NAME, /who or exit",
+      ],
+      [
+        "/nick b@d",
+        `* a name is 1 to 32 letters, digits, '.', '_' or '-', and not "server"`,
+      ],
+      [
+        "/nick Server",
+        `* a name is 1 to 32 letters, digits, '.', '_' or '-', and not "server"`,
+      ],
+      [
+        "/nick " + "x".repeat(33),
+        `* a name is 1 to 32 letters, digits, '.', '_' or '-', and not "server"`,
+      ],
+      ["/bogus", "* unknown command /bogus: try /nick NAME, /who or exit"],
+      ["/who", `* here: alice, ${bobAddress}`],
+    ]
+  ) {
+    await bob.send(command + "\n");
+    await bob.line(reply);
+  }
+  await bob.send("/nick bob\nexit\n");
+  await alice.line("* bob left");
+  assert.equal(await bob.end(), "closed");
+  assert.deepEqual(alice.lines.slice(1), [
+    `* ${bobAddress} joined`,
+    `* ${alice.lines[0].match(WELCOME)![1]} is now alice`,
+    `* ${bobAddress} is now bob`,
+    "* bob left",
+  ]);
+  // --json: one event per line on stdout.
+  const events = server.stdout.trim().split("\n").map((line) =>
+    JSON.parse(line)
+  );
+  assert.deepEqual(events.map((e) => e.event), [
+    "listening",
+    "joined",
+    "joined",
+    "renamed",
+    "renamed",
+    "left",
+  ]);
+  assert.deepEqual(events.at(-1), {
+    event: "left",
+    peer: bobAddress,
+    name: "bob",
+    reason: "exit",
+  });
+});
+
+Deno.test("room: --max-clients turns the next client away with a notice, and admits it once there is room", async () => {
+  await using server = room(["--max-clients", "2"]);
+  const port = await listeningPort(server);
+  await using first = await LinePeer.connect(port);
+  await first.line(WELCOME);
+  await using second = await LinePeer.connect(port);
+  await second.line(WELCOME);
+  await using third = await LinePeer.connect(port);
+  await third.line("* the room is full (--max-clients 2); try again later");
+  assert.equal(await third.end(), "closed");
+  await server.waitFor(
+    "stderr",
+    /127\.0\.0\.1:\d+ refused: the room is full \(--max-clients 2\)\n/,
+  );
+  assert.equal(
+    first.lines.filter((line) => line.endsWith(" joined")).length,
+    1,
+  );
+
+  await second.send("exit\n");
+  await first.line(/left$/);
+  await using fourth = await LinePeer.connect(port);
+  await fourth.line(/^\* welcome, .*; 1 other here;/);
+});
+
+const tls = needs("ncat", "openssl");
+
+Deno.test(
+  `room over TLS: ncat --ssl and our tcp-client --tls talk; an untrusted client fails${tls.why}`,
+  {
+    ignore: tls.ignore,
+  },
+  async () => {
+    const certs = await makeCerts();
+    if (typeof certs === "string") throw new Error(certs);
+    await using dir = await tempDir();
+    await using server = room(
+      ["--tls", "--cert", certs.serverCert, "--key", certs.serverKey],
+      { denoFlags: [`--allow-read=${certs.dir}`] },
+    );
+    const port = await listeningPort(server);
+
+    await using ncat = new Proc("ncat", [
+      "--ssl",
+      "--ssl-verify",
+      "--ssl-trustfile",
+      certs.caCert,
+      "localhost",
+      String(port),
+      "-4",
+    ]);
+    await ncat.waitFor("stdout", /\* welcome, you are/);
+    await using ours = chat("tcp-client", [
+      "--port",
+      String(port),
+      "--tls",
+      "--ca",
+      certs.caCert,
+      "--server-name",
+      "localhost",
+    ], { denoFlags: [`--allow-read=${certs.dir}`] });
+    await ours.waitFor("stdout", /server>\* welcome, you are/);
+    await ours.write("over tls\n");
+    await ncat.waitFor("stdout", /: over tls\n/);
+    await ncat.write("and back\n");
+    await ours.write("again\n"); // It shows one message per line it sends.
+    await ours.waitFor("stdout", /server>.*: and back\n/);
+
+    // Without the CA, the certificate does not verify: exit 1, one line.
+    const untrusted = chat("tcp-client", ["--port", String(port), "--tls"], {
+      cwd: dir.path,
+    });
+    const done = await untrusted.finished();
+    assert.equal(done.code, 1);
+    assert.match(
+      done.stderr,
+      /^pysocket tcp-client: cannot start TLS with 127\.0\.0\.1:\d+: .*certificate/,
+    );
+    assert.equal(done.stderr.trim().split("\n").length, 1);
+  },
+);
