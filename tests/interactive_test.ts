@@ -85,10 +85,14 @@ class Terminals implements AsyncDisposable {
 
   /**
    * Opens a window running `command` under bash, which prints the exit
-   * code as `EXIT=N` when it ends. The window stays for reading after.
+   * code as `EXIT=N` when it ends. The window stays for reading after:
+   * bash then sleeps, keeping the terminal open, because output written
+   * just before the last process on a terminal exits can be lost.
    */
   async open(window: string, command: string): Promise<void> {
-    const shell = `exec bash -c ${quote(`${command}; echo EXIT=$?`)}`;
+    const shell = `exec bash -c ${
+      quote(`${command}; echo EXIT=$?; exec sleep 600`)
+    }`;
     if (!this.#server) await this.#start();
     if (this.#windows.length === 0) {
       await this.tmux(
