@@ -16,8 +16,10 @@
  *   reads: several lines in one read are several messages, and a line
  *   split across reads is joined;
  * - bytes without a newline become a message once the peer pauses: when
- *   nothing more arrives for {@linkcode PAUSE_MS} ms, or it closes (or
- *   resets) the connection. A turn-taking client always pauses after a message, so each of
+ *   nothing more arrives for {@linkcode PAUSE_MS} ms, or it closes the
+ *   connection (or resets it: the tutorial's client sends `exit` and closes
+ *   with replies unread, which resets; but the unfinished line of a peer
+ *   that has sent newlines is dropped on a reset). A turn-taking client always pauses after a message, so each of
  *   its `sendall`s is one message. (Two quick sends without newlines may
  *   join into one message: line-based peers do not have that ambiguity.)
  * - a message that ended at a pause is also sent back to its sender, in
@@ -159,6 +161,7 @@ class Framer {
   #partial: Uint8Array[] = [];
   #partialSize = 0;
   #ready: Incoming[] = [];
+  #lineBased = false;
 
   constructor(sock: Socket, limits: Limits) {
     this.#sock = sock;
@@ -230,9 +233,10 @@ class Framer {
             : this.#limits.idleTimeout * 1000,
         );
       } catch (err) {
-        // A reset ends a message as a close does: the tutorial's client
-        // sends `exit` and closes with replies unread, which resets.
-        const last = waiting ? this.#take() : null;
+        // A reset ends a turn-taking peer's message as a close does: the
+        // tutorial's client sends `exit` and closes with replies unread,
+        // which resets. A line-based peer's unfinished line is dropped.
+        const last = waiting && !this.#lineBased ? this.#take() : null;
         if (last) this.#ready.push(last);
         this.#ready.push({
           kind: "end",
@@ -254,6 +258,7 @@ class Framer {
         continue;
       }
       let from = 0;
+      if (data.includes(0x0a)) this.#lineBased = true;
       for (
         let newline = data.indexOf(0x0a);
         newline !== -1;
