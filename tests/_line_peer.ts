@@ -144,14 +144,20 @@ export class LinePeer implements AsyncDisposable {
 
 /**
  * The resident memory of a process, in bytes, from `/proc/PID/status`
- * (`null` where there is no `/proc`).
+ * (`null` where there is no `/proc`). Read with `cat`: Deno asks for
+ * `--allow-all` to read `/proc` itself.
  *
  * @param pid The process id.
  */
-export function rssOf(pid: number): number | null {
+export async function rssOf(pid: number): Promise<number | null> {
   try {
-    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-    const kb = /VmRSS:\s+(\d+) kB/.exec(status);
+    const { stdout, success } = await new Deno.Command("cat", {
+      args: [`/proc/${pid}/status`],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    if (!success) return null;
+    const kb = /VmRSS:\s+(\d+) kB/.exec(new TextDecoder().decode(stdout));
     return kb ? Number(kb[1]) * 1024 : null;
   } catch {
     return null;
