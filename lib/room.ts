@@ -92,7 +92,7 @@ export type { Limits } from "./limits.ts";
 export const PAUSE_MS = 100;
 
 /** Size of each read. */
-const READ_SIZE = 65536;
+const READ_SIZE = 16384;
 
 /** Options of {@linkcode tcpRoom}: where to listen, the gate, the limits. */
 export interface RoomOptions
