@@ -46,7 +46,7 @@ const { values } = parseArgs({
   options: {
     clients: { type: "string", default: "1000" },
     senders: { type: "string", default: "20" },
-    messages: { type: "string", default: "25" },
+    messages: { type: "string", default: "100" },
     mib: { type: "string", default: "1" },
     "time-limit": { type: "string", default: "180" },
   },
