@@ -10,23 +10,25 @@
  * Peers frame differently: `nc`, `ncat` and telnet send lines ending in a
  * newline; the tutorial's Python client (and our `tcp-client`) sends each
  * message with one `sendall`, without a newline, then waits for a reply.
- * The room accepts both:
+ * The room tells them apart by what they send, and accepts both:
  *
- * - a newline (`\n`, or `\r\n`) ends a message, wherever it falls in the
- *   reads: several lines in one read are several messages, and a line
- *   split across reads is joined;
- * - bytes without a newline become a message once the peer pauses: when
- *   nothing more arrives for {@linkcode PAUSE_MS} ms, or it closes the
- *   connection (or resets it: the tutorial's client sends `exit` and closes
- *   with replies unread, which resets; but the unfinished line of a peer
- *   that has sent newlines is dropped on a reset). A turn-taking client always pauses after a message, so each of
- *   its `sendall`s is one message. (Two quick sends without newlines may
- *   join into one message: line-based peers do not have that ambiguity.)
- * - a message that ended at a pause is also sent back to its sender, in
- *   its place among the others: a turn-taking client waits for a reply
- *   after each message, and would otherwise hang in a quiet room (and,
- *   sending its next message only after that reply, never has two
- *   messages joined). Line-based peers do not get their lines back.
+ * - A peer that has sent a newline is line-based: a newline (`\n`, or
+ *   `\r\n`) ends each of its messages, wherever it falls in the reads:
+ *   several lines in one read are several messages, and a line split
+ *   across reads is joined. An unfinished line becomes a message once the
+ *   peer pauses ({@linkcode PAUSE_MS} ms without a byte) or closes; a
+ *   reset drops it.
+ * - Until then, a peer is turn-taking, and what one read returns is one
+ *   message, as in the tutorial's own server (a read that fills the whole
+ *   buffer waits for the rest, until a pause). Each message goes back to
+ *   its sender too, in its place among the others: a turn-taking client
+ *   waits for a reply after each message and would otherwise hang in a
+ *   quiet room. A reset still delivers what was read: the tutorial's
+ *   client sends `exit` and closes with replies unread, which resets.
+ *   (Two sends that reach the server before it reads are one message, as
+ *   with the tutorial's server; line-based peers have no such ambiguity.)
+ *   More than `--max-message` bytes without a newline and without a pause
+ *   counts as one message too long, whatever the reads.
  * - empty messages (blank lines) are ignored; `exit` leaves the room, as
  *   in the tutorial; `/nick NAME` renames, `/who` lists who is here.
  *
@@ -146,7 +148,7 @@ function jsonLine(event: RoomEvent): string {
 
 /** What a client sent: a message, or the end of the conversation. */
 type Incoming =
-  | { kind: "message"; text: string; paused: boolean }
+  | { kind: "message"; text: string; turnTaking: boolean }
   | { kind: "end"; reason: LeaveReason; error?: unknown };
 
 /**
@@ -162,6 +164,9 @@ class Framer {
   #partialSize = 0;
   #ready: Incoming[] = [];
   #lineBased = false;
+  /** Bytes of a turn-taking peer since its last pause, and when the last came. */
+  #burst = 0;
+  #lastData = 0;
 
   constructor(sock: Socket, limits: Limits) {
     this.#sock = sock;
@@ -214,7 +219,9 @@ class Framer {
     }
     let text = DECODER.decode(bytes);
     if (text.endsWith("\r")) text = text.slice(0, -1);
-    return text === "" ? null : { kind: "message", text, paused: !tail };
+    return text === ""
+      ? null
+      : { kind: "message", text, turnTaking: !this.#lineBased };
   }
 
   /** Reads the next message; never rejects. */
@@ -233,9 +240,6 @@ class Framer {
             : this.#limits.idleTimeout * 1000,
         );
       } catch (err) {
-        // A reset ends a turn-taking peer's message as a close does: the
-        // tutorial's client sends `exit` and closes with replies unread,
-        // which resets. A line-based peer's unfinished line is dropped.
         const last = waiting && !this.#lineBased ? this.#take() : null;
         if (last) this.#ready.push(last);
         this.#ready.push({
@@ -257,18 +261,32 @@ class Framer {
         this.#ready.push({ kind: "end", reason: "closed" });
         continue;
       }
+      if (!this.#lineBased && data.includes(0x0a)) this.#lineBased = true;
+      if (!this.#lineBased) {
+        // Messages without newlines must come with pauses between them:
+        // a stream of bytes without either is cut off like a long line.
+        const now = Date.now();
+        if (now - this.#lastData > PAUSE_MS) this.#burst = 0;
+        this.#lastData = now;
+        this.#burst += data.length;
+        if (this.#burst > this.#limits.maxMessage) {
+          this.#ready.push({ kind: "end", reason: "too long" });
+          continue;
+        }
+      }
       let from = 0;
-      if (data.includes(0x0a)) this.#lineBased = true;
-      for (
-        let newline = data.indexOf(0x0a);
-        newline !== -1;
-        newline = data.indexOf(0x0a, from)
-      ) {
-        const message = this.#take(data.subarray(from, newline));
-        from = newline + 1;
-        if (!message) continue;
-        this.#ready.push(message);
-        if (message.kind === "end") return this.#ready.shift()!;
+      if (this.#lineBased) {
+        for (
+          let newline = data.indexOf(0x0a);
+          newline !== -1;
+          newline = data.indexOf(0x0a, from)
+        ) {
+          const message = this.#take(data.subarray(from, newline));
+          from = newline + 1;
+          if (!message) continue;
+          this.#ready.push(message);
+          if (message.kind === "end") return this.#ready.shift()!;
+        }
       }
       if (from < data.length) {
         const rest = data.subarray(from);
@@ -276,6 +294,10 @@ class Framer {
         this.#partialSize += rest.length;
         if (this.#partialSize > this.#limits.maxMessage) {
           this.#ready.push({ kind: "end", reason: "too long" });
+        } else if (!this.#lineBased && data.length < READ_SIZE) {
+          // A turn-taking peer: this read is the message.
+          const message = this.#take();
+          if (message) this.#ready.push(message);
         }
       }
     }
@@ -426,7 +448,7 @@ class Room {
   }
 
   /** Handles one message from a member. */
-  handle(member: Member, text: string, paused: boolean): "stay" | "exit" {
+  handle(member: Member, text: string, turnTaking: boolean): "stay" | "exit" {
     if (text === "exit") return "exit";
     const safe = escapeControl(text, false);
     if (text.startsWith("/")) {
@@ -448,9 +470,12 @@ class Room {
       );
       return "stay";
     }
-    // A turn-taking sender (no newline: it paused) waits for a reply
-    // before its next message: it gets its own line back, in turn.
-    this.broadcast(`${member.name}: ${safe}\n`, paused ? undefined : member);
+    // A turn-taking sender waits for a reply before its next message: it
+    // gets its own line back, in turn.
+    this.broadcast(
+      `${member.name}: ${safe}\n`,
+      turnTaking ? undefined : member,
+    );
     this.report({
       event: "message",
       peer: member.peer,
@@ -507,7 +532,7 @@ function leaveMessage(
     case "timeout":
       return `no message for ${limits.idleTimeout} s (--idle-timeout)`;
     case "too long":
-      return `sent more than ${limits.maxMessage} bytes without a newline (--max-message)`;
+      return `sent more than ${limits.maxMessage} bytes without a newline or a pause (--max-message)`;
     case "error":
       return chat.explain(incoming.error).message;
     default:
@@ -575,7 +600,7 @@ async function serve(
         );
         return;
       }
-      if (room.handle(member, incoming.text, incoming.paused) === "exit") {
+      if (room.handle(member, incoming.text, incoming.turnTaking) === "exit") {
         room.leave(member, "exit");
         return;
       }

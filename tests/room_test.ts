@@ -109,8 +109,8 @@ Deno.test(
     ]);
     // The turn-taking clients read one reply per message they send.
     inOrder(py.stdout, [
-      `server>* ${c} joined\n`,
-      `server>* ${b} is now py\n`,
+      `* ${c} joined\n`,
+      `* ${b} is now py\n`,
     ], "python client");
     assert.equal((await py.finished()).code, 0);
     inOrder(ours.stdout, [
@@ -137,7 +137,7 @@ Deno.test(
   },
 );
 
-Deno.test("room: lines are framed at newlines across reads; text without a newline at a pause", async () => {
+Deno.test("room: a line-based peer's lines are framed at newlines across reads, an unfinished one at a pause", async () => {
   await using server = room();
   const port = await listeningPort(server);
   await using watcher = await LinePeer.connect(port);
@@ -146,7 +146,7 @@ Deno.test("room: lines are framed at newlines across reads; text without a newli
   const name = (await peer.line(WELCOME))[1];
   await watcher.line(`* ${name} joined`);
 
-  await peer.send("par");
+  await peer.send("first\npar");
   await new Promise((resolve) => setTimeout(resolve, 20));
   await peer.send("tial line\none\r\ntwo\n\n\r\nthr");
   await new Promise((resolve) => setTimeout(resolve, 20));
@@ -154,16 +154,43 @@ Deno.test("room: lines are framed at newlines across reads; text without a newli
   await watcher.line(`${name}: three`);
   await peer.send("no newline");
   await watcher.line(`${name}: no newline`);
-  await peer.line(`${name}: no newline`); // Its sender gets it back.
   assert.deepEqual(watcher.lines.slice(2), [
+    `${name}: first`,
     `${name}: partial line`,
     `${name}: one`,
     `${name}: two`,
     `${name}: three`,
     `${name}: no newline`,
   ]);
-  // Lines ended by a newline are not sent back.
-  assert.deepEqual(peer.lines.slice(1), [`${name}: no newline`]);
+  // A line-based peer does not get its own lines back.
+  await peer.send("/who\n");
+  await peer.line(/^\* here: /);
+  assert.deepEqual(peer.lines.slice(1, -1), []);
+});
+
+Deno.test("room: a turn-taking peer's reads are its messages, each sent back to it in turn", async () => {
+  await using server = room();
+  const port = await listeningPort(server);
+  await using watcher = await LinePeer.connect(port);
+  await watcher.line(WELCOME);
+  await using peer = await LinePeer.connect(port);
+  const name = (await peer.line(WELCOME))[1];
+  await watcher.line(`* ${name} joined`);
+  for (const text of ["one message", "another", "exit"]) {
+    await peer.send(text);
+    if (text !== "exit") await peer.line(`${name}: ${text}`);
+  }
+  await watcher.line(`* ${name} left`);
+  assert.deepEqual(watcher.lines.slice(2), [
+    `${name}: one message`,
+    `${name}: another`,
+    `* ${name} left`,
+  ]);
+  // A message longer than one read is joined again.
+  await using big = await LinePeer.connect(port);
+  const bigName = (await big.line(WELCOME))[1];
+  await big.send("z".repeat(30_000));
+  await watcher.line(`${bigName}: ${"z".repeat(30_000)}`);
 });
 
 Deno.test("room: /nick checks names, /who lists them, unknown commands are explained, exit leaves", async () => {
