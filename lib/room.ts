@@ -26,7 +26,10 @@
  *   quiet room. A reset still delivers what was read: the tutorial's
  *   client sends `exit` and closes with replies unread, which resets.
  *   (Two sends that reach the server before it reads are one message, as
- *   with the tutorial's server; line-based peers have no such ambiguity.)
+ *   with the tutorial's server: our `tcp-client`, which sends its next
+ *   line as soon as any message has come, can see two of its lines joined
+ *   in a busy room. `tcp-client --stream` sends lines with their newlines
+ *   and has no such ambiguity.)
  *   More than `--max-message` bytes without a newline and without a pause
  *   counts as one message too long, whatever the reads.
  * - empty messages (blank lines) are ignored; `exit` leaves the room, as

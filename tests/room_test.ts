@@ -339,3 +339,46 @@ Deno.test(
     assert.equal(done.stderr.trim().split("\n").length, 1);
   },
 );
+
+Deno.test(
+  `the tutorial's chat programs over TLS; --insecure names Deno's run flag instead${tls.why}`,
+  {
+    ignore: tls.ignore,
+  },
+  async () => {
+    const certs = await makeCerts();
+    if (typeof certs === "string") throw new Error(certs);
+    const read = { denoFlags: [`--allow-read=${certs.dir}`] };
+    await using server = chat("tcp-server", [
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--echo",
+      "--tls",
+      "--cert",
+      certs.serverCombined,
+    ], read);
+    const port = await listeningPort(server);
+    const client = chat("tcp-client", [
+      "--port",
+      String(port),
+      "--tls",
+      "--ca",
+      certs.caCert,
+    ], { ...read, input: "hi over tls\nexit\n" });
+    const done = await client.finished();
+    assert.equal(done.code, 0, done.stderr);
+    assert.equal(done.stdout, "server>hello\nserver>hi over tls\n");
+    await server.waitFor("stdout", "client>hi over tls\n");
+
+    const insecure = await chat("tcp-client", [
+      "--port",
+      String(port),
+      "--tls",
+      "--insecure",
+    ]).finished();
+    assert.equal(insecure.code, 2);
+    assert.match(insecure.stderr, /--unsafely-ignore-certificate-errors=HOST/);
+  },
+);
