@@ -90,6 +90,7 @@ import { type GateOptions, ServerGate } from "./_gate.ts";
 export type { ChatEvent, ChatIO, DisconnectReason, TextSink } from "./_chat.ts";
 export type { ByteReader } from "./text.ts";
 export type { ChatOptions, ServerOptions } from "./_chat_args.ts";
+export type { ClientExtraOptions, ExtraOptions } from "./_extra_args.ts";
 export type { GateOptions, TlsOptions } from "./_gate.ts";
 export type { Limits } from "./limits.ts";
 

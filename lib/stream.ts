@@ -58,6 +58,7 @@ import { checkLimits, type Limits } from "./limits.ts";
 export type { ChatEvent, ChatIO, DisconnectReason, TextSink } from "./_chat.ts";
 export type { ByteReader } from "./text.ts";
 export type { ChatOptions, ServerOptions } from "./_chat_args.ts";
+export type { ClientExtraOptions, ExtraOptions } from "./_extra_args.ts";
 export type { GateOptions, TlsOptions } from "./_gate.ts";
 export type { Buffer, Socket, SocketHandle } from "./socket.ts";
 export type { Address, IPv4Address, IPv6Address } from "./address.ts";
