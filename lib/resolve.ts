@@ -11,7 +11,6 @@
  * @module
  */
 
-import { lookup } from "node:dns/promises";
 import {
   AF_INET,
   AF_INET6,
@@ -153,6 +152,9 @@ export async function getaddrinfo(
     });
   } else {
     try {
+      // Loaded on first use: node:dns brings Deno's Node compatibility
+      // layer, which costs start-up time for programs that never resolve.
+      const { lookup } = await import("node:dns/promises");
       const found = await lookup(host, {
         all: true,
         family: family === AF_INET ? 4 : family === AF_INET6 ? 6 : 0,
