@@ -94,3 +94,24 @@ export class Deadline {
 export function nextTurn(): Promise<"later"> {
   return new Promise((resolve) => setTimeout(() => resolve("later"), 0));
 }
+
+/**
+ * Checks a timeout value the way Python does: `null` (or nothing) for none,
+ * else a non-negative number of seconds.
+ *
+ * @param value The timeout given.
+ * @param what The call that received it, for messages.
+ * @returns The timeout.
+ */
+export function checkTimeout(value: unknown, what: string): number | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== "number" || Number.isNaN(value)) {
+    throw new TypeError(
+      `${what}: timeout must be a number of seconds or null, got ${
+        String(value)
+      }`,
+    );
+  }
+  if (value < 0) throw new RangeError(`${what}: timeout value out of range`);
+  return value;
+}

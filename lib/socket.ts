@@ -46,7 +46,7 @@ import {
   TimeoutError,
   translateError,
 } from "./errors.ts";
-import { Deadline, nextTurn } from "./_deadline.ts";
+import { checkTimeout, Deadline, nextTurn } from "./_deadline.ts";
 
 /** Bytes a socket can send: any typed array or `ArrayBuffer` view. */
 export type Buffer = ArrayBufferView;
@@ -56,20 +56,6 @@ export type SocketHandle = Deno.Conn | Deno.Listener | Deno.DatagramConn;
 
 let defaultTimeout: number | null = null;
 let nextFileno = 3;
-
-/** Checks a timeout value the way Python does and returns it. */
-function checkTimeout(value: unknown, what: string): number | null {
-  if (value === null || value === undefined) return null;
-  if (typeof value !== "number" || Number.isNaN(value)) {
-    throw new TypeError(
-      `${what}: timeout must be a number of seconds or null, got ${
-        String(value)
-      }`,
-    );
-  }
-  if (value < 0) throw new RangeError(`${what}: timeout value out of range`);
-  return value;
-}
 
 /**
  * The default timeout, in seconds, that new sockets start with; `null`

@@ -75,7 +75,7 @@ import {
   translateError,
 } from "./errors.ts";
 import { create_connection, getdefaulttimeout, Socket } from "./socket.ts";
-import { nextTurn } from "./_deadline.ts";
+import { checkTimeout, nextTurn } from "./_deadline.ts";
 
 // Python's ssl module imports these from socket too (`ssl.socket` exists);
 // re-exported so this module's own documentation is complete.
@@ -696,19 +696,6 @@ function checkMode(value: unknown): number {
       }`,
     );
   }
-  return value;
-}
-
-function checkTimeout(value: unknown, what: string): number | null {
-  if (value === null || value === undefined) return null;
-  if (typeof value !== "number" || Number.isNaN(value)) {
-    throw new TypeError(
-      `${what}: timeout must be a number of seconds or null, got ${
-        String(value)
-      }`,
-    );
-  }
-  if (value < 0) throw new RangeError(`${what}: timeout value out of range`);
   return value;
 }
 
