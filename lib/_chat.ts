@@ -118,6 +118,8 @@ import {
 import { type ChatFailure, explainError, oneLine } from "./_chat_errors.ts";
 import { type InputLines, inputLines } from "./_chat_input.ts";
 import type { Incoming } from "./_chat_messages.ts";
+import { Socket } from "./socket.ts";
+import { SOCK_STREAM } from "./constants.ts";
 
 /**
  * Receives text to write, such as a line for stdout.
@@ -750,6 +752,42 @@ export function within<T>(
  */
 export function peerName(address: Address): string {
   return formatAddress(address);
+}
+
+/**
+ * Opens a server's socket on the run's endpoint: binds it, listens (stream
+ * sockets), lets `wrap` turn it into another, such as a TLS one, removes a
+ * Unix socket file at exit, and announces the `listening` event with the
+ * real address (so scripts using port 0 can find it).
+ *
+ * @param chat The run that owns the socket.
+ * @param endpoint Where to listen.
+ * @param type `SOCK_STREAM` or `SOCK_DGRAM`.
+ * @param options `backlog` for `listen()`; `wrap` for the listening socket.
+ * @returns The socket, owned by the run.
+ * @throws {ChatFailure} One line naming the cause, if binding fails.
+ */
+export async function listenOn(
+  chat: Chat,
+  endpoint: Endpoint,
+  type: number,
+  options: { backlog?: number; wrap?: (s: Socket) => Promise<Socket> } = {},
+): Promise<Socket> {
+  let sock = chat.own(new Socket(endpoint.family, type));
+  try {
+    sock.bind(endpoint.path ?? [endpoint.host, endpoint.port]);
+    if (type === SOCK_STREAM) {
+      sock.listen(options.backlog);
+      if (options.wrap) sock = chat.own(await options.wrap(sock));
+    }
+  } catch (err) {
+    throw chat.explain(err, `cannot listen on ${endpoint.display}`);
+  }
+  if (endpoint.path) chat.onClose(() => removeQuietly(endpoint.path!));
+  const bound = sock.getsockname();
+  if (typeof bound !== "string") endpoint.boundHost = bound[0];
+  chat.emit(listeningEvent(bound));
+  return sock;
 }
 
 /**

@@ -161,8 +161,13 @@ export function inputLines(source?: ByteReader | string): InputLines {
   return lines;
 }
 
-/** A byte source that serves a string once. */
-function stringSource(text: string): ByteReader {
+/**
+ * A byte source that serves a string once (a `ChatIO.stdin` given as text).
+ *
+ * @param text The text.
+ * @returns A reader that yields its UTF-8 bytes, then end of input.
+ */
+export function stringSource(text: string): ByteReader {
   let rest = ENCODER.encode(text);
   return {
     read(p: Uint8Array): Promise<number | null> {

@@ -73,13 +73,12 @@
 import { SOCK_STREAM } from "./constants.ts";
 import { type Address, formatAddress } from "./address.ts";
 import { escapeControl } from "./text.ts";
-import { Socket } from "./socket.ts";
+import type { Socket } from "./socket.ts";
 import { endOf } from "./_chat_messages.ts";
 import {
   type Chat,
   type ChatIO,
-  listeningEvent,
-  removeQuietly,
+  listenOn,
   runChat,
   type TextSink,
 } from "./_chat.ts";
@@ -681,17 +680,10 @@ export async function tcpRoom(
     chatIO,
     async (chat, endpoint) => {
       const room = new Room(chat, limits, io);
-      const plain = chat.own(new Socket(endpoint.family, SOCK_STREAM));
-      let server: Socket;
-      try {
-        plain.bind(endpoint.path ?? [endpoint.host, endpoint.port]);
-        plain.listen(1024);
-        server = chat.own(await gate.listen(plain));
-      } catch (err) {
-        throw chat.explain(err, `cannot listen on ${endpoint.display}`);
-      }
-      if (endpoint.path) chat.onClose(() => removeQuietly(endpoint.path!));
-      chat.emit(listeningEvent(server.getsockname()));
+      const server = await listenOn(chat, endpoint, SOCK_STREAM, {
+        backlog: 1024,
+        wrap: (s) => gate.listen(s),
+      });
       operator(chat, room).catch(() => {});
       while (true) {
         let conn: Socket, address: Address;

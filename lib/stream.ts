@@ -42,12 +42,12 @@ import { type Address, formatAddress } from "./address.ts";
 import { type ByteReader, escapeControl } from "./text.ts";
 import { Socket } from "./socket.ts";
 import { endOf } from "./_chat_messages.ts";
+import { stringSource } from "./_chat_input.ts";
 import {
   type Chat,
   type ChatIO,
-  listeningEvent,
+  listenOn,
   peerName,
-  removeQuietly,
   runChat,
 } from "./_chat.ts";
 import type { ServerOptions } from "./_chat_args.ts";
@@ -260,20 +260,6 @@ export interface StreamIO extends ChatIO {
   output?: ByteSink;
 }
 
-/** A byte source serving `text` once. */
-function stringReader(text: string): ByteReader {
-  let rest = new TextEncoder().encode(text);
-  return {
-    read(p: Uint8Array): Promise<number | null> {
-      if (rest.length === 0) return Promise.resolve(null);
-      const n = Math.min(p.length, rest.length);
-      p.set(rest.subarray(0, n));
-      rest = rest.subarray(n);
-      return Promise.resolve(n);
-    },
-  };
-}
-
 /** Writes all of `data` to a Deno output stream, waiting for room. */
 async function writeAll(
   stream: { write(p: Uint8Array): Promise<number> },
@@ -291,7 +277,7 @@ function endsOf(io: StreamIO): {
   terminal: boolean;
 } {
   const input = typeof io.stdin === "string"
-    ? stringReader(io.stdin)
+    ? stringSource(io.stdin)
     : io.stdin ?? Deno.stdin;
   const terminal = io.interactive ??
     (io.stdin === undefined && Deno.stdin.isTerminal());
@@ -459,17 +445,10 @@ export async function streamServer(
   }
   const ends = options.echo ? null : endsOf(io);
   return await runChat("tcp-server", options, io, async (chat, endpoint) => {
-    const plain = chat.own(new Socket(endpoint.family, SOCK_STREAM));
-    let server: Socket;
-    try {
-      plain.bind(endpoint.path ?? [endpoint.host, endpoint.port]);
-      plain.listen(1024);
-      server = chat.own(await gate.listen(plain));
-    } catch (err) {
-      throw chat.explain(err, `cannot listen on ${endpoint.display}`);
-    }
-    if (endpoint.path) chat.onClose(() => removeQuietly(endpoint.path!));
-    chat.emit(listeningEvent(server.getsockname()));
+    const server = await listenOn(chat, endpoint, SOCK_STREAM, {
+      backlog: 1024,
+      wrap: (s) => gate.listen(s),
+    });
     let active = 0;
     while (true) {
       let conn: Socket, address: Address;

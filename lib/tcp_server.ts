@@ -21,14 +21,13 @@
 
 import { SOCK_STREAM } from "./constants.ts";
 import { bytes } from "./text.ts";
-import { Socket } from "./socket.ts";
+import type { Socket } from "./socket.ts";
 import type { Address } from "./address.ts";
 import {
   type Chat,
   type ChatIO,
-  listeningEvent,
+  listenOn,
   peerName,
-  removeQuietly,
   runChat,
   runMain,
   within,
@@ -97,16 +96,9 @@ export async function tcpServer(
   return await runChat("tcp-server", options, io, async (chat, endpoint) => {
     if (!chat.options.echo) chat.readAhead();
     const gate = new ServerGate(chat.options);
-    let server = chat.own(new Socket(endpoint.family, SOCK_STREAM));
-    try {
-      server.bind(endpoint.path ?? [endpoint.host, endpoint.port]);
-      server.listen();
-      server = chat.own(await gate.listen(server));
-    } catch (err) {
-      throw chat.explain(err, `cannot listen on ${endpoint.display}`);
-    }
-    if (endpoint.path) chat.onClose(() => removeQuietly(endpoint.path!));
-    chat.emit(listeningEvent(server.getsockname()));
+    const server = await listenOn(chat, endpoint, SOCK_STREAM, {
+      wrap: (s) => gate.listen(s),
+    });
     // With no replies left, a new client could not be answered: stop.
     const exhausted = chat.inputExhausted().then(() => null);
     while (true) {

@@ -26,17 +26,9 @@
 
 import { SOCK_DGRAM } from "./constants.ts";
 import { bytes } from "./text.ts";
-import { Socket } from "./socket.ts";
 import type { Address } from "./address.ts";
 import { ConnectionResetError, PermissionError } from "./errors.ts";
-import {
-  type ChatIO,
-  listeningEvent,
-  peerName,
-  removeQuietly,
-  runChat,
-  runMain,
-} from "./_chat.ts";
+import { type ChatIO, listenOn, peerName, runChat, runMain } from "./_chat.ts";
 import { BUFSIZE, datagramText, endOf } from "./_chat_messages.ts";
 import type { ServerOptions } from "./_chat_args.ts";
 import { AccessList } from "./access.ts";
@@ -98,16 +90,7 @@ export async function udpServer(
     // without a line, so a flood of them cannot flood the output.
     const access = new AccessList(chat.options);
     const maxMessage = chat.options.maxMessage ?? Infinity;
-    const sock = chat.own(new Socket(endpoint.family, SOCK_DGRAM));
-    try {
-      sock.bind(endpoint.path ?? [endpoint.host, endpoint.port]);
-    } catch (err) {
-      throw chat.explain(err, `cannot listen on ${endpoint.display}`);
-    }
-    if (endpoint.path) chat.onClose(() => removeQuietly(endpoint.path!));
-    const bound = sock.getsockname();
-    if (typeof bound !== "string") endpoint.boundHost = bound[0];
-    chat.emit(listeningEvent(bound));
+    const sock = await listenOn(chat, endpoint, SOCK_DGRAM);
     // Clients seen since their first datagram, until their `exit`.
     const sessions = new Set<string>();
     let lastPeer: string | null = null;
