@@ -18,7 +18,7 @@
  * @module
  */
 
-import { SOCK_STREAM } from "./constants.ts";
+import { SHUT_WR, SOCK_STREAM } from "./constants.ts";
 import { bytes } from "./text.ts";
 import { Socket } from "./socket.ts";
 import { type ChatIO, peerName, runChat, runMain, within } from "./_chat.ts";
@@ -127,10 +127,45 @@ export async function tcpClient(
           peer,
           reason: answer.kind === "eof" ? "end of input" : "exit",
         });
+        await leaveGracefully(sock, messages, next);
         return 0;
       }
     }
   });
+}
+
+/** How long a client that sent `exit` waits for the server to close. */
+const LEAVE_SECONDS = 1;
+
+/**
+ * After `exit`: shut down sending, then read and drop what the server still
+ * sends until it closes (at most {@linkcode LEAVE_SECONDS}). Closing with
+ * unread bytes in the socket makes the OS reset the connection, and the
+ * server would report a reset instead of a clean leave (seen in a busy
+ * `--room`, where broadcasts keep arriving).
+ */
+async function leaveGracefully(
+  sock: Socket,
+  messages: StreamMessages,
+  next: Promise<Incoming>,
+): Promise<void> {
+  try {
+    await sock.shutdown(SHUT_WR);
+  } catch {
+    return; // Already gone: nothing to be graceful about.
+  }
+  const deadline = performance.now() + LEAVE_SECONDS * 1000;
+  for (let pending = next;;) {
+    const left = (deadline - performance.now()) / 1000;
+    if (left <= 0) return;
+    const incoming = await within(pending, left).catch(() => null);
+    if (
+      incoming === null || incoming === "timeout" || incoming.kind === "end"
+    ) {
+      return;
+    }
+    pending = messages.read();
+  }
 }
 
 /**
