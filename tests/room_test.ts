@@ -131,7 +131,11 @@ Deno.test(
       `${c} joined\n`,
       `${b} is now py\n`,
       `${c} is now deno\n`,
-      "py left\n",
+      // The tutorial's client closes with broadcasts still unread, so its
+      // OS may reset the connection before the room reads its `exit`: the
+      // room then says so ("py left: the connection was reset").
+      "py left",
+      // Ours shuts down sending and drains before closing: a clean leave.
       "deno left\n",
     ], "server stderr");
   },
