@@ -10,7 +10,7 @@
 
 import assert from "node:assert/strict";
 import * as socket from "../mod.ts";
-import { Child, rejectsWith, throwsWith, within } from "./_helpers.ts";
+import { Child, recvAll, rejectsWith, throwsWith, within } from "./_helpers.ts";
 import { makeCerts, type TlsCerts } from "./_tls_certs.ts";
 
 const made = await makeCerts();
@@ -97,25 +97,6 @@ async function failedHandshake(
     client.status === "rejected" ? client.reason : "handshake succeeded",
     accepted.status === "rejected" ? accepted.reason : "accept succeeded",
   ];
-}
-
-/** Reads until end of stream. */
-async function readAll(sock: socket.Socket): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  while (true) {
-    const data = await sock.recv(65536);
-    if (data.length === 0) break;
-    parts.push(data);
-    total += data.length;
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 /** A python3 program that prints `PORT <n>` once it listens. */
@@ -252,10 +233,10 @@ tlsTest(
     // Half-close: the client ends its direction and still gets the reply.
     await client.sendall(enc.encode("question"));
     await client.shutdown(socket.SHUT_WR);
-    assert.equal(dec.decode(await readAll(conn)), "question");
+    assert.equal(dec.decode(await recvAll(conn)), "question");
     await conn.sendall(enc.encode("answer"));
     conn.close();
-    assert.equal(dec.decode(await readAll(client)), "answer");
+    assert.equal(dec.decode(await recvAll(client)), "answer");
     assert.equal((await client.recv(1024)).length, 0, "and stays at the end");
   },
 );
@@ -276,8 +257,8 @@ tlsTest("`sendall()` of 4 MiB each way over TLS arrives intact", async () => {
     Promise.all([
       send(client, up),
       send(conn, down),
-      readAll(conn),
-      readAll(client),
+      recvAll(conn),
+      recvAll(client),
     ]),
     20_000,
     "4 MiB both ways",
@@ -455,7 +436,7 @@ tlsTest("a pysocket TLS client talks to a python3 ssl server", async () => {
     await client.sendall(enc.encode("hello from deno"));
     // Python closes without a close_notify; that still reads as the end.
     assert.match(
-      dec.decode(await readAll(client)),
+      dec.decode(await recvAll(client)),
       /^HELLO FROM DENO TLSv1\.[23]$/,
     );
   }
@@ -491,7 +472,7 @@ tlsTest(
         timeout: 5,
       });
       await client.sendall(enc.encode("mtls"));
-      assert.match(dec.decode(await readAll(client)), /^MTLS TLSv1\.[23]$/);
+      assert.match(dec.decode(await recvAll(client)), /^MTLS TLSv1\.[23]$/);
       await child.waitFor("CLIENT client");
     }
     {
