@@ -14,15 +14,12 @@
 
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { CLI, Proc, type Stream } from "./_chat_harness.ts";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
 const VERSION: string = JSON.parse(
   Deno.readTextFileSync(new URL("../deno.json", import.meta.url)),
 ).version;
 
-/** How long a wait for output may take before the test fails. */
-const WAIT_MS = 10_000;
 /** How long any child may live. */
 const LIFETIME_MS = 20_000;
 
@@ -46,141 +43,60 @@ interface ProgramOptions {
 }
 
 /**
- * One run of `deno run --no-prompt FLAGS cli.ts ARGS`, its stdout and
- * stderr collected as text while it runs.
+ * One run of `deno run --no-prompt FLAGS cli.ts ARGS`, on the chat
+ * harness's {@linkcode Proc}, which collects stdout and stderr as it runs.
  */
 class Program implements AsyncDisposable {
-  readonly command: string;
-  stdout = "";
-  stderr = "";
-  #child: Deno.ChildProcess;
-  #stdin: WritableStreamDefaultWriter<Uint8Array>;
-  #stdinClosed = false;
-  #exited = false;
-  #waiters = new Set<() => void>();
-  #status: Promise<Deno.CommandStatus>;
-  #drained: Promise<void>;
-  #killTimer: ReturnType<typeof setTimeout>;
+  #proc: Proc;
 
   constructor(flags: string[], args: string[], options: ProgramOptions = {}) {
-    const runArgs = [
-      "run",
-      "--no-prompt",
-      ...flags,
-      options.entry ?? CLI,
-      ...args,
-    ];
-    this.command = `deno ${runArgs.join(" ")}`;
-    this.#child = new Deno.Command(Deno.execPath(), {
-      args: runArgs,
-      cwd: ROOT,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    this.#status = this.#child.status.then((status) => {
-      this.#exited = true;
-      this.#notify();
-      return status;
-    });
-    this.#killTimer = setTimeout(() => this.kill("SIGKILL"), LIFETIME_MS);
-    this.#drained = Promise.all([
-      this.#collect(this.#child.stdout, "stdout"),
-      this.#collect(this.#child.stderr, "stderr"),
-    ]).then(() => this.#notify());
-    this.#stdin = this.#child.stdin.getWriter();
-    if (options.input !== undefined) {
-      this.write(options.input).then(() => this.closeStdin(), () => {});
-    }
+    this.#proc = new Proc(
+      Deno.execPath(),
+      ["run", "--no-prompt", ...flags, options.entry ?? CLI, ...args],
+      { input: options.input, lifetimeMs: LIFETIME_MS },
+    );
   }
 
-  async #collect(stream: ReadableStream<Uint8Array>, name: Stream) {
-    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-      this[name] += text;
-      this.#notify();
-    }
+  /** Everything read from stdout so far. */
+  get stdout(): string {
+    return this.#proc.stdout;
   }
 
-  #notify(): void {
-    for (const wake of this.#waiters) wake();
+  /** Everything read from stderr so far. */
+  get stderr(): string {
+    return this.#proc.stderr;
   }
 
   /** Waits for `pattern` in a stream and returns the match. */
-  async waitFor(stream: Stream, pattern: RegExp): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + WAIT_MS;
-    while (true) {
-      const match = this[stream].match(pattern);
-      if (match) return match;
-      const left = deadline - Date.now();
-      if (left <= 0 || this.#exited) {
-        throw new Error(
-          `No ${pattern} on ${stream} of \`${this.command}\`` +
-            `\n--- stdout ---\n${this.stdout}\n--- stderr ---\n${this.stderr}`,
-        );
-      }
-      let wake!: () => void;
-      const woken = new Promise<void>((resolve) => wake = resolve);
-      this.#waiters.add(wake);
-      const timer = setTimeout(wake, Math.min(left, 200));
-      await woken;
-      clearTimeout(timer);
-      this.#waiters.delete(wake);
-    }
+  waitFor(stream: Stream, pattern: RegExp): Promise<RegExpMatchArray> {
+    return this.#proc.waitFor(stream, pattern);
   }
 
   /** Writes to stdin. */
-  async write(text: string): Promise<void> {
-    await this.#stdin.write(ENCODER.encode(text));
+  write(text: string): Promise<void> {
+    return this.#proc.write(text);
   }
 
   /** Closes stdin: end of input. */
-  async closeStdin(): Promise<void> {
-    if (this.#stdinClosed) return;
-    this.#stdinClosed = true;
-    await this.#stdin.close().catch(() => {});
+  closeStdin(): Promise<void> {
+    return this.#proc.closeStdin();
   }
 
   /** Sends a signal unless the program has exited. */
   kill(signal: Deno.Signal = "SIGTERM"): void {
-    if (this.#exited) return;
-    try {
-      this.#child.kill(signal);
-    } catch {
-      // It exited meanwhile.
-    }
+    this.#proc.kill(signal);
   }
 
   /** Waits for the exit (killing the program if it takes too long). */
   async finished(): Promise<Finished> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<"late">((resolve) => {
-      timer = setTimeout(() => resolve("late"), WAIT_MS);
-    });
-    const status = await Promise.race([this.#status, late]);
-    clearTimeout(timer);
-    if (status === "late") {
-      this.kill("SIGKILL");
-      await this.#status;
-      await this.#drained;
-      throw new Error(
-        `\`${this.command}\` did not exit` +
-          `\n--- stdout ---\n${this.stdout}\n--- stderr ---\n${this.stderr}`,
-      );
-    }
-    await this.#drained;
-    return { code: status.code, stdout: this.stdout, stderr: this.stderr };
+    const { code, stdout, stderr } = await this.#proc.finished();
+    return { code, stdout, stderr };
   }
 
-  async [Symbol.asyncDispose](): Promise<void> {
-    clearTimeout(this.#killTimer);
-    await this.closeStdin();
-    this.kill("SIGKILL");
-    await this.#status;
-    await this.#drained;
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.#proc[Symbol.asyncDispose]();
   }
 }
-
-type Stream = "stdout" | "stderr";
 
 /** Runs a program to its end with the given input. */
 async function run(
