@@ -133,3 +133,38 @@ export function armLifetimeGuard(): void {
   const id = setTimeout(() => Deno.exit(3), MAX_LIFETIME_MS);
   Deno.unrefTimer(id);
 }
+
+/**
+ * Runs `step` for a warm-up share of the time, then counts steps until the
+ * deadline or the count bound.
+ *
+ * @param args The worker's arguments (seconds and count bound).
+ * @param step One round trip.
+ * @returns How many steps ran in how many seconds, warm-up excluded.
+ */
+export async function timedLoop(
+  args: WorkerArgs,
+  step: () => Promise<void>,
+): Promise<{ count: number; seconds: number }> {
+  const warmupEnd = performance.now() + args.seconds * 1000 * WARMUP_SHARE;
+  while (performance.now() < warmupEnd) await step();
+  const start = performance.now();
+  const deadline = start + args.seconds * 1000;
+  let count = 0;
+  while (count < args.count && performance.now() < deadline) {
+    await step();
+    count++;
+  }
+  return { count, seconds: (performance.now() - start) / 1000 };
+}
+
+/**
+ * Tells whether a datagram is the client's stop signal.
+ *
+ * @param data The datagram.
+ * @returns `true` for {@linkcode UDP_STOP}.
+ */
+export function isStop(data: Uint8Array): boolean {
+  return data.length === UDP_STOP.length &&
+    data.every((b, i) => b === UDP_STOP[i]);
+}

@@ -12,12 +12,13 @@ import {
   armLifetimeGuard,
   BULK_CHUNK,
   emit,
+  isStop,
   MESSAGE_SIZE,
   parseWorkerArgs,
   payload,
   sleep,
+  timedLoop,
   UDP_STOP,
-  WARMUP_SHARE,
   type WorkerArgs,
 } from "./_common.ts";
 
@@ -95,31 +96,6 @@ async function pingpongClient(args: WorkerArgs): Promise<void> {
   const { count, seconds } = await timedLoop(args, roundTrip);
   conn.close();
   emit({ count, seconds, value: count / seconds, unit: "rt/s" });
-}
-
-/**
- * Runs `step` for a warm-up share of the time, then counts steps until the
- * deadline or the count bound.
- */
-async function timedLoop(
-  args: WorkerArgs,
-  step: () => Promise<void>,
-): Promise<{ count: number; seconds: number }> {
-  const warmupEnd = performance.now() + args.seconds * 1000 * WARMUP_SHARE;
-  while (performance.now() < warmupEnd) await step();
-  const start = performance.now();
-  const deadline = start + args.seconds * 1000;
-  let count = 0;
-  while (count < args.count && performance.now() < deadline) {
-    await step();
-    count++;
-  }
-  return { count, seconds: (performance.now() - start) / 1000 };
-}
-
-function isStop(data: Uint8Array): boolean {
-  return data.length === UDP_STOP.length &&
-    data.every((b, i) => b === UDP_STOP[i]);
 }
 
 async function udpServer(): Promise<void> {

@@ -21,12 +21,13 @@ import {
   armLifetimeGuard,
   BULK_CHUNK,
   emit,
+  isStop,
   MESSAGE_SIZE,
   parseWorkerArgs,
   payload,
   sleep,
+  timedLoop,
   UDP_STOP,
-  WARMUP_SHARE,
   type WorkerArgs,
 } from "./_common.ts";
 
@@ -52,22 +53,6 @@ async function connect(args: WorkerArgs): Promise<Socket> {
   c.settimeout(args.timeout);
   await c.connect([HOST, args.port]);
   return c;
-}
-
-async function timedLoop(
-  args: WorkerArgs,
-  step: () => Promise<void>,
-): Promise<{ count: number; seconds: number }> {
-  const warmupEnd = performance.now() + args.seconds * 1000 * WARMUP_SHARE;
-  while (performance.now() < warmupEnd) await step();
-  const start = performance.now();
-  const deadline = start + args.seconds * 1000;
-  let count = 0;
-  while (count < args.count && performance.now() < deadline) {
-    await step();
-    count++;
-  }
-  return { count, seconds: (performance.now() - start) / 1000 };
 }
 
 async function bulkServer(args: WorkerArgs): Promise<void> {
@@ -144,11 +129,6 @@ async function pingpongClient(args: WorkerArgs): Promise<void> {
     }
   });
   emit({ count, seconds, value: count / seconds, unit: "rt/s" });
-}
-
-function isStop(data: Uint8Array): boolean {
-  return data.length === UDP_STOP.length &&
-    data.every((b, i) => b === UDP_STOP[i]);
 }
 
 async function udpServer(args: WorkerArgs): Promise<void> {
