@@ -87,7 +87,9 @@
  * nothing over TCP (zero bytes would leave both sides waiting) and is
  * skipped; over UDP it is an empty datagram, as in the tutorial. Input is
  * read ahead, so a writer never blocks on a full pipe. A client waits for
- * each reply before it sends the next line. At end of input a client sends
+ * each reply before it sends the next line; the TCP client also shows at
+ * once a message that comes while it waits for a line (a `--room` sends
+ * them unasked), without sending anything for it. At end of input a client sends
  * `exit` (the tutorial's servers expect it to end the session cleanly) and
  * exits with 0. A server whose input has ended uses the lines left. When
  * it needs a reply and none is left (where Python's `input()` would raise
@@ -310,6 +312,18 @@ export interface ReplyOptions {
    * @default {false}
    */
   skipEmpty?: boolean;
+  /**
+   * Called when `peerNext` turns out to be a message rather than the end:
+   * it shows the message and returns the read of the one after, which the
+   * wait then watches instead (a `--room` sends messages unasked, and they
+   * must not wait for the next line typed). Without it, a message does not
+   * end the wait and is left for the caller.
+   *
+   * @default {undefined}
+   */
+  onMessage?: (
+    incoming: Incoming & { kind: "message" },
+  ) => Promise<Incoming>;
 }
 
 /** The running state of one program: its output, input and resources. */
@@ -469,27 +483,37 @@ export class Chat {
    * @returns The line, end of input, or the peer's end.
    */
   async readReply(prompt: string, options: ReplyOptions = {}): Promise<Reply> {
-    const { peerNext, replyAfterClose = false, skipEmpty = false } = options;
+    const { peerNext, replyAfterClose = false, skipEmpty = false, onMessage } =
+      options;
     const input = this.#lines();
     // At a terminal a person sees the peer leave and stops typing; from a
     // script the reply comes anyway, and a half-closed peer may read it.
     const waitAfterClose = replyAfterClose && !this.#interactive;
-    const gone = peerNext?.then((incoming) =>
-      incoming.kind === "end" &&
-        !(waitAfterClose && incoming.reason === "closed")
-        ? incoming
-        : new Promise<never>(() => {})
-    );
+    const watch = (pending: Promise<Incoming>) =>
+      pending.then((incoming) =>
+        (incoming.kind === "message" && onMessage) ||
+          (incoming.kind === "end" &&
+            !(waitAfterClose && incoming.reason === "closed"))
+          ? incoming
+          : new Promise<never>(() => {})
+      );
+    let peer = peerNext && watch(peerNext);
     while (true) {
       if (!input.ready) {
         this.#showPrompt(prompt);
         input.keepLines();
         const waiting = input.wait().then(() => null);
-        const end = gone ? await Promise.race([waiting, gone]) : await waiting;
-        if (end) {
+        const event = peer
+          ? await Promise.race([waiting, peer])
+          : await waiting;
+        if (event?.kind === "message") {
+          peer = watch(onMessage!(event));
+          continue; // Shown; the prompt comes again, and the wait goes on.
+        }
+        if (event) {
           // What is being typed was meant for the peer that left.
           if (this.#interactive) input.dropLines();
-          return { kind: "gone", incoming: end };
+          return { kind: "gone", incoming: event };
         }
       }
       let line: string | null;

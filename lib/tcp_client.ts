@@ -3,7 +3,9 @@
  *
  * Connects to 127.0.0.1:8888 by default, shows each message from the
  * server as `server>MESSAGE` and sends the line typed at the `client>`
- * prompt; typing `exit` sends it and quits. When stdin is not a terminal,
+ * prompt; typing `exit` sends it and quits. A message that comes while it
+ * waits for a line (a `tcp-server --room` sends them unasked) is shown at
+ * once. When stdin is not a terminal,
  * each line is sent once the previous reply has arrived, and the end of
  * input sends `exit`. See `lib/_chat.ts` for the full output contract.
  *
@@ -95,6 +97,15 @@ export async function tcpClient(
         );
     const messages = new StreamMessages(sock);
     let next = messages.read();
+    const show = (incoming: Incoming & { kind: "message" }) => {
+      chat.emit({
+        event: "message",
+        from: "server",
+        peer,
+        text: incoming.text,
+      });
+      return next = messages.read();
+    };
     while (true) {
       const incoming = await within(next, chat.options.timeout);
       if (incoming === "timeout") {
@@ -103,16 +114,13 @@ export async function tcpClient(
         );
       }
       if (incoming.kind === "end") throw gone(incoming);
-      chat.emit({
-        event: "message",
-        from: "server",
-        peer,
-        text: incoming.text,
-      });
-      next = messages.read();
+      show(incoming);
+      // Messages that come while it waits for a line are shown at once: a
+      // `--room` sends them unasked.
       const answer = await chat.readReply("client>", {
         peerNext: next,
         skipEmpty: true,
+        onMessage: show,
       });
       if (answer.kind === "gone") throw gone(answer.incoming);
       const line = answer.kind === "eof" ? "exit" : answer.line;

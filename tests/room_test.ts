@@ -197,6 +197,37 @@ Deno.test("room: a turn-taking peer's reads are its messages, each sent back to 
   await watcher.line(`${bigName}: ${"z".repeat(30_000)}`);
 });
 
+Deno.test("room: our tcp-client shows messages that come while it waits for a line, without sending anything", async () => {
+  await using server = room();
+  const port = await listeningPort(server);
+  await using ours = chat("tcp-client", ["--port", String(port)]);
+  const name = (await ours.waitFor(
+    "stdout",
+    /server>\* welcome, you are (127\.0\.0\.1:\d+); 0 others here/,
+  ))[1];
+  // Nothing is typed: stdin stays open and empty from here on.
+  await using other = await LinePeer.connect(port);
+  const otherName = (await other.line(WELCOME))[1];
+  await ours.waitFor("stdout", `server>* ${otherName} joined\n`);
+  await other.send("first\nsecond\n");
+  await server.write("from the operator\n");
+  await ours.waitFor("stdout", "server>server: from the operator\n");
+  assert.deepEqual(ours.stdout.split("\n").slice(1), [
+    `server>* ${otherName} joined`,
+    `server>${otherName}: first`,
+    `server>${otherName}: second`,
+    "server>server: from the operator",
+    "",
+  ]);
+  // It sent nothing: the room never heard from it.
+  assert.doesNotMatch(server.stdout, new RegExp(`^${name}:`, "m"));
+  await ours.write("now me\n");
+  await other.line(`${name}: now me`);
+  await ours.closeStdin();
+  assert.equal((await ours.finished()).code, 0);
+  await other.line(`* ${name} left`);
+});
+
 Deno.test("room: /nick checks names, /who lists them, unknown commands are explained, exit leaves", async () => {
   await using server = room(["--json"]);
   const port = await listeningPort(server);
@@ -327,7 +358,7 @@ Deno.test(
     await ours.write("over tls\n");
     await ncat.waitFor("stdout", /: over tls\n/);
     await ncat.write("and back\n");
-    await ours.write("again\n"); // It shows one message per line it sends.
+    await ours.write("again\n");
     await ours.waitFor("stdout", /server>.*: and back\n/);
 
     // Without the CA, the certificate does not verify: exit 1, one line.
