@@ -114,6 +114,7 @@ import {
   type ProgramName,
   resolveEndpoint,
   type ServerOptions,
+  unixFolder,
   UsageError,
   VERSION,
 } from "./_chat_args.ts";
@@ -830,6 +831,39 @@ export function listeningEvent(address: Address): ChatEvent {
     host: address[0],
     port: address[1],
   };
+}
+
+/**
+ * Gives a UDP client's socket an address that replies can come back to.
+ * Over IP the system picks one at the first send; a Unix datagram socket
+ * needs a path, so it is bound in a new temporary folder next to the
+ * server's socket, removed when the run ends.
+ *
+ * @param chat The run that owns the socket.
+ * @param endpoint The server's endpoint.
+ * @param sock The client's datagram socket.
+ * @throws {ChatFailure} One line naming the cause, if the folder or the
+ * bind fails.
+ */
+export function bindForReplies(
+  chat: Chat,
+  endpoint: Endpoint,
+  sock: Socket,
+): void {
+  if (!endpoint.path) return;
+  const folder = unixFolder(endpoint.path);
+  let dir: string;
+  try {
+    dir = Deno.makeTempDirSync({ dir: folder, prefix: ".pysocket-" });
+  } catch (err) {
+    throw chat.explain(err, `cannot make a socket for replies in ${folder}`);
+  }
+  chat.onClose(() => removeQuietly(dir, true));
+  try {
+    sock.bind(`${dir}/udp-client.sock`);
+  } catch (err) {
+    throw chat.explain(err, `cannot bind a socket for replies in ${dir}`);
+  }
 }
 
 /**

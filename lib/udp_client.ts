@@ -28,15 +28,15 @@ import { Socket } from "./socket.ts";
 import type { Address } from "./address.ts";
 import { TimeoutError } from "./errors.ts";
 import {
+  bindForReplies,
   type ChatIO,
   peerName,
-  removeQuietly,
   runChat,
   runMain,
 } from "./_chat.ts";
 import { ChatFailure } from "./_chat_errors.ts";
 import { BUFSIZE, datagramText } from "./_chat_messages.ts";
-import { type ChatOptions, unixFolder } from "./_chat_args.ts";
+import type { ChatOptions } from "./_chat_args.ts";
 
 export type { ChatEvent, ChatIO, DisconnectReason, TextSink } from "./_chat.ts";
 export type { ByteReader } from "./text.ts";
@@ -86,26 +86,8 @@ export async function udpClient(
   return await runChat("udp-client", options, io, async (chat, endpoint) => {
     chat.readAhead();
     const sock = chat.own(new Socket(endpoint.family, SOCK_DGRAM));
-    let server: Address = [endpoint.host, endpoint.port];
-    if (endpoint.path) {
-      server = endpoint.path;
-      const folder = unixFolder(endpoint.path);
-      let dir: string;
-      try {
-        dir = Deno.makeTempDirSync({ dir: folder, prefix: ".pysocket-" });
-      } catch (err) {
-        throw chat.explain(
-          err,
-          `cannot make a socket for replies in ${folder}`,
-        );
-      }
-      chat.onClose(() => removeQuietly(dir, true));
-      try {
-        sock.bind(`${dir}/udp-client.sock`);
-      } catch (err) {
-        throw chat.explain(err, `cannot bind a socket for replies in ${dir}`);
-      }
-    }
+    const server: Address = endpoint.path ?? [endpoint.host, endpoint.port];
+    bindForReplies(chat, endpoint, sock);
     sock.settimeout(chat.options.timeout ?? null);
     while (true) {
       const answer = await chat.readReply("client>");

@@ -210,6 +210,7 @@ Deno.test("room: our tcp-client shows messages that come while it waits for a li
   const otherName = (await other.line(WELCOME))[1];
   await ours.waitFor("stdout", `server>* ${otherName} joined\n`);
   await other.send("first\nsecond\n");
+  await ours.waitFor("stdout", `server>${otherName}: second\n`);
   await server.write("from the operator\n");
   await ours.waitFor("stdout", "server>server: from the operator\n");
   assert.deepEqual(ours.stdout.split("\n").slice(1), [
