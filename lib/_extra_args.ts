@@ -15,7 +15,8 @@ import type { ProgramName } from "./_chat_args.ts";
 /** The options this file adds to the clients (and the TCP server). */
 export interface ClientExtraOptions {
   /**
-   * TCP programs: netcat-style full duplex (see `stream.ts`).
+   * Netcat-style full duplex (see `stream.ts`, and `udp_stream.ts` for
+   * the UDP programs).
    *
    * @default {false}
    */
@@ -131,9 +132,15 @@ export function extraArgSpec(program: ProgramName): Record<string, Spec> {
         "idle-timeout": string,
       };
     case "udp-server":
-      return { allow: list, deny: list, "max-message": string };
+      return {
+        stream: flag,
+        allow: list,
+        deny: list,
+        "max-message": string,
+        "idle-timeout": string,
+      };
     case "udp-client":
-      return {};
+      return { stream: flag, "idle-timeout": string };
   }
 }
 
@@ -213,6 +220,16 @@ export function readExtraOptions(
   if (options.stream && values.json) {
     fail(
       "--stream writes the peer's bytes to stdout, so --json cannot go there; drop one",
+    );
+  }
+  if (options.stream && program.startsWith("udp-") && given("unix")) {
+    fail(
+      "--stream needs to send while a receive waits, which Deno cannot do on Unix datagram sockets; use UDP over 127.0.0.1, or tcp-client/tcp-server --stream --unix",
+    );
+  }
+  if (options.stream && program.startsWith("udp-") && given("timeout")) {
+    fail(
+      "--timeout is how long the chat waits for a reply; with --stream, use --idle-timeout",
     );
   }
   if (values.tls) options.tls = true;
@@ -321,11 +338,20 @@ export function extraHelp(program: ProgramName): string {
   --idle-timeout S   --stream: give up after that long without data
 `;
     case "udp-server":
-      return `  --allow LIST       answer only these addresses or CIDR ranges
+      return `  --stream           nc -u -l style: the first client's datagrams to stdout,
+                     stdin to it, both at once, bytes unchanged (with --echo:
+                     every datagram back to its sender)
+  --allow LIST       answer only these addresses or CIDR ranges
   --deny LIST        drop datagrams from these addresses or ranges
   --max-message B    drop datagrams longer than this (default 64K)
+  --idle-timeout S   --stream: give up after that long without a datagram;
+                     after end of input, the quiet time before exiting (1 s)
 `;
     case "udp-client":
-      return "";
+      return `  --stream           nc -u style: stdin as datagrams (one per line) and the
+                     server's datagrams to stdout, both at once, bytes unchanged
+  --idle-timeout S   --stream: give up after that long without a datagram;
+                     after end of input, the quiet time before exiting (1 s)
+`;
   }
 }

@@ -1234,6 +1234,16 @@ export class Socket {
     try {
       return await dgram.send(bytes, dest);
     } catch (err) {
+      if (
+        err instanceof Deno.errors.Busy && this.#pendingRecv &&
+        dest.transport === "unixpacket"
+      ) {
+        // Deno's Unix datagram sockets do one thing at a time.
+        throw oserror(
+          "EALREADY",
+          `cannot ${call} while a recv waits on this AF_UNIX datagram socket: Deno cannot do both at once on Unix datagram sockets (UDP sockets can); let the recv finish first`,
+        );
+      }
       const where = dest.transport === "unixpacket"
         ? (dest as Deno.UnixAddr).path!
         : formatHostPort(

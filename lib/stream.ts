@@ -270,8 +270,15 @@ async function writeAll(
   }
 }
 
-/** The input and output of a session, from `io`. */
-function endsOf(io: StreamIO): {
+/**
+ * The input and output of a stream session, from `io`: stdin (or
+ * `io.stdin`), and received bytes to `io.output`, to `io.stdout` decoded,
+ * or to the process's stdout (escaped when it is a terminal).
+ *
+ * @param io Where the session reads and writes.
+ * @returns The input, the output, and whether the input is a terminal.
+ */
+export function endsOf(io: StreamIO): {
   input: ByteReader;
   output: ByteSink;
   terminal: boolean;

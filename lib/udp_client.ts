@@ -25,6 +25,7 @@
 import { SOCK_DGRAM } from "./constants.ts";
 import { bytes } from "./text.ts";
 import { Socket } from "./socket.ts";
+import { udpStreamClient } from "./udp_stream.ts";
 import type { Address } from "./address.ts";
 import { TimeoutError } from "./errors.ts";
 import {
@@ -83,6 +84,8 @@ export async function udpClient(
   options: ChatOptions = {},
   io?: ChatIO,
 ): Promise<number> {
+  // Beyond the tutorial: `nc -u` style stream mode.
+  if (options.stream) return await udpStreamClient(options, io);
   return await runChat("udp-client", options, io, async (chat, endpoint) => {
     chat.readAhead();
     const sock = chat.own(new Socket(endpoint.family, SOCK_DGRAM));

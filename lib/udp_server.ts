@@ -33,6 +33,7 @@ import { BUFSIZE, datagramText, endOf } from "./_chat_messages.ts";
 import type { ServerOptions } from "./_chat_args.ts";
 import { AccessList } from "./access.ts";
 import { hostOf } from "./_gate.ts";
+import { udpStreamServer } from "./udp_stream.ts";
 
 export type { ChatEvent, ChatIO, DisconnectReason, TextSink } from "./_chat.ts";
 export type { ByteReader } from "./text.ts";
@@ -84,6 +85,8 @@ export async function udpServer(
   options: ServerOptions = {},
   io?: ChatIO,
 ): Promise<number> {
+  // Beyond the tutorial: `nc -u` style stream mode.
+  if (options.stream) return await udpStreamServer(options, io);
   return await runChat("udp-server", options, io, async (chat, endpoint) => {
     if (!chat.options.echo) chat.readAhead();
     // --allow/--deny and --max-message: refused datagrams are dropped

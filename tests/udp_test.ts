@@ -209,6 +209,35 @@ Deno.test(
   },
 );
 
+Deno.test(
+  {
+    name:
+      "AF_UNIX datagram: sendto() while a recvfrom() waits throws OSError EALREADY naming the limit; the recvfrom() still gets its datagram",
+    ignore: Deno.build.os === "windows",
+  },
+  async () => {
+    using dir = new TempDir();
+    using a = socket.socket(AF_UNIX, SOCK_DGRAM);
+    a.bind(dir.join("a.sock"));
+    using b = socket.socket(AF_UNIX, SOCK_DGRAM);
+    b.bind(dir.join("b.sock"));
+    const waiting = a.recvfrom(100);
+    await rejectsWith(
+      a.sendto(bytes("x"), dir.join("b.sock")),
+      socket.OSError,
+      { errno: errno.EALREADY },
+    );
+    await assert.rejects(
+      a.sendto(bytes("x"), dir.join("b.sock")),
+      /Deno cannot do both at once on Unix datagram sockets/,
+    );
+    await b.sendto(bytes("hello"), dir.join("a.sock"));
+    assert.equal(text((await waiting)[0]), "hello");
+    await a.sendto(bytes("now"), dir.join("b.sock")); // Free again.
+    assert.equal(text((await b.recvfrom(100))[0]), "now");
+  },
+);
+
 // Python peers.
 
 Deno.test("a python3 UDP client talks to a pysocket UDP server", async () => {
