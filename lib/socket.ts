@@ -433,7 +433,10 @@ export class Socket {
    *
    * Deno takes the backlog when it opens the address, which `bind()`
    * already did; a backlog given here reopens the address with it (TCP
-   * only; Unix sockets keep Deno's default of 511).
+   * only; Unix sockets keep Deno's default of 511). Reopening needs net
+   * permission for the port `bind()` got: when the run may only use the
+   * port it asked for (`--allow-net=127.0.0.1:0`), the socket keeps
+   * listening with Deno's default backlog instead.
    *
    * @param backlog How many connections may wait to be accepted.
    * @throws {OSError} If the socket is not a stream socket, or is connected.
@@ -482,6 +485,10 @@ export class Socket {
       this.#listener.addr.transport === "tcp"
     ) {
       const { hostname, port } = this.#listener.addr as Deno.NetAddr;
+      if (!netGranted(hostname, port)) {
+        this.#listening = true;
+        return;
+      }
       this.#listener.close();
       this.#listener = null;
       this.#open([hostname, port], "listen", backlog);
@@ -1862,4 +1869,15 @@ export function create_server(
     throw err;
   }
   return sock;
+}
+
+/** Whether the run may use `hostname:port` without asking. */
+function netGranted(hostname: string, port: number): boolean {
+  try {
+    const host = formatHostPort(hostname, port);
+    return Deno.permissions.querySync({ name: "net", host }).state ===
+      "granted";
+  } catch {
+    return false;
+  }
 }

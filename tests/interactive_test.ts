@@ -17,6 +17,7 @@
 
 import assert from "node:assert/strict";
 import { CLI, needs, Proc, ROOT, WAIT_MS } from "./_chat_harness.ts";
+import { LinePeer } from "./_line_peer.ts";
 
 const { why, ignore } = needs("tmux", "bash", "python3");
 
@@ -679,5 +680,54 @@ Deno.test({
       "status=130",
       "$",
     ]);
+  },
+});
+
+Deno.test({
+  name:
+    "tcp-client at a terminal in a --room: a broadcast that comes while it waits gets its own line, and the prompt comes back" +
+    why,
+  ignore,
+  async fn() {
+    await using terms = new Terminals();
+    await terms.open(
+      "room",
+      program("tcp-server", ["--allow-net=127.0.0.1:0"], [
+        "--room",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+      ]),
+    );
+    const port = Number(
+      (await terms.waitFor("room", /listening on 127\.0\.0\.1:(\d+)/))[1],
+    );
+    await tcpClient(terms, port);
+    await terms.waitFor("client", /0 others here;.*\nclient>$/s);
+    await using other = await LinePeer.connect(port);
+    const name = (await other.line(/^\* welcome, you are (\S+);/))[1];
+    await terms.waitFor("client", `server>* ${name} joined\nclient>`);
+    await other.send("hi, terminal\n");
+    await terms.waitFor("client", /hi, terminal\nclient>$/);
+    await terms.type("client", "hi back");
+    await other.line(/: hi back$/);
+    await terms.waitFor("client", /: hi back\nclient>$/);
+    await terms.type("client", "exit");
+    await terms.waitFor("client", /EXIT=\d+$/);
+    const screen = rows(await terms.screen("client"));
+    assert.match(screen[0], /^server>\* welcome, you are /);
+    assert.deepEqual(screen.slice(1), [
+      "client>",
+      `server>* ${name} joined`,
+      "client>",
+      `server>${name}: hi, terminal`,
+      "client>hi back",
+      // The room sends each message to its sender too, in its place.
+      screen[6],
+      "client>exit",
+      "EXIT=0",
+    ]);
+    assert.match(screen[6], /^server>127\.0\.0\.1:\d+: hi back$/);
   },
 });

@@ -88,6 +88,16 @@ try {
 }
 `;
 
+const PORT_ZERO = `
+import * as socket from "${MOD_URL}";
+using a = socket.socket();
+a.bind(["127.0.0.1", 0]);
+a.listen(100);
+using b = socket.create_server(["127.0.0.1", 0], { backlog: 100 });
+const ports = [a, b].map((s) => s.getsockname()[1]);
+console.log(ports.every((port) => port > 0) ? "listening" : ports);
+`;
+
 /** Writes the scripts into a fresh temp dir (which has no deno.json). */
 function scripts(dir: TempDir): Record<string, string> {
   const files: Record<string, string> = {
@@ -96,6 +106,7 @@ function scripts(dir: TempDir): Record<string, string> {
     uncaught: UNCAUGHT,
     none: NO_PERMISSIONS,
     udp: UDP,
+    portZero: PORT_ZERO,
   };
   const paths: Record<string, string> = {};
   for (const [name, code] of Object.entries(files)) {
@@ -213,4 +224,12 @@ Deno.test("UDP works with --unstable-net and an exact grant; without --unstable-
     stable.stdout,
     new RegExp(`^OSError ${socket.errno.EOPNOTSUPP} .*--unstable-net`),
   );
+});
+
+Deno.test("listen(backlog) after bind to port 0 works when the grant names only port 0", async () => {
+  using dir = new TempDir();
+  const paths = scripts(dir);
+  const done = await deno(dir, [`--allow-net=${HOST}:0`], paths.portZero, []);
+  assert.equal(done.code, 0, done.stderr);
+  assert.equal(done.stdout, "listening\n");
 });
