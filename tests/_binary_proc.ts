@@ -137,3 +137,25 @@ export function pysocket(args: string[], flags: string[] = []): BinaryProc {
     ...args,
   ]);
 }
+
+/**
+ * Starts `pysocket PROGRAM --stream` on 127.0.0.1, port 0, and waits for
+ * its `listening on` line.
+ */
+export async function startStreamServer(
+  program: "tcp-server" | "udp-server",
+  args: string[] = [],
+  flags: string[] = [],
+): Promise<{ server: BinaryProc; port: number }> {
+  const server = pysocket([
+    program,
+    "--stream",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    ...args,
+  ], flags);
+  const port = Number((await server.stderrMatch(/listening on .*:(\d+)\n/))[1]);
+  return { server, port };
+}

@@ -9,22 +9,19 @@
 
 import assert from "node:assert/strict";
 import { CLI, needs } from "./_chat_harness.ts";
-import { BinaryProc, join, pysocket, random, sha256 } from "./_binary_proc.ts";
+import {
+  BinaryProc,
+  join,
+  pysocket,
+  random,
+  sha256,
+  startStreamServer,
+} from "./_binary_proc.ts";
 import { makeCerts } from "./_tls_certs.ts";
 import { create_connection, SHUT_WR } from "../mod.ts";
 
-async function streamServer(args: string[] = [], flags: string[] = []) {
-  const server = pysocket([
-    "tcp-server",
-    "--stream",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    "0",
-    ...args,
-  ], flags);
-  const port = Number((await server.stderrMatch(/listening on .*:(\d+)\n/))[1]);
-  return { server, port };
+function streamServer(args: string[] = [], flags: string[] = []) {
+  return startStreamServer("tcp-server", args, flags);
 }
 
 Deno.test("--stream: 3 MiB and 2 MiB of random bytes cross at once, both checksums intact, both exit 0", async () => {

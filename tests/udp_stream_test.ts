@@ -12,25 +12,21 @@
 
 import assert from "node:assert/strict";
 import { freePort, needs, python } from "./_chat_harness.ts";
-import { BinaryProc, join, pysocket, random } from "./_binary_proc.ts";
+import {
+  BinaryProc,
+  join,
+  pysocket,
+  random,
+  startStreamServer,
+} from "./_binary_proc.ts";
 import { AF_INET, SOCK_DGRAM, socket } from "../mod.ts";
 import { WAIT_MS, within } from "./_helpers.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
 const decode = (data: Uint8Array) => new TextDecoder().decode(data);
 
-async function udpServer(args: string[] = [], flags: string[] = []) {
-  const server = pysocket([
-    "udp-server",
-    "--stream",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    "0",
-    ...args,
-  ], flags);
-  const port = Number((await server.stderrMatch(/listening on .*:(\d+)\n/))[1]);
-  return { server, port };
+function udpServer(args: string[] = [], flags: string[] = []) {
+  return startStreamServer("udp-server", args, flags);
 }
 
 function udpClient(port: number, args: string[] = []): BinaryProc {
