@@ -16,7 +16,15 @@
  */
 
 import assert from "node:assert/strict";
-import { CLI, needs, Proc, ROOT, WAIT_MS } from "./_chat_harness.ts";
+import {
+  chat,
+  CLI,
+  listeningPort,
+  needs,
+  Proc,
+  ROOT,
+  WAIT_MS,
+} from "./_chat_harness.ts";
 import { LinePeer } from "./_line_peer.ts";
 
 const { why, ignore } = needs("tmux", "bash", "python3");
@@ -729,5 +737,45 @@ Deno.test({
       "EXIT=0",
     ]);
     assert.match(screen[6], /^server>127\.0\.0\.1:\d+: hi back$/);
+  },
+});
+
+Deno.test({
+  name:
+    "udp-client --stream at a terminal: received bytes print as they come, escapes shown, Ctrl-D ends it at once" +
+    why,
+  ignore,
+  async fn() {
+    await using terms = new Terminals();
+    await using echo = chat("udp-server", [
+      "--stream",
+      "--echo",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+    ]);
+    const port = await listeningPort(echo);
+    await terms.open(
+      "client",
+      program("udp-client", [
+        "--unstable-net",
+        `--allow-net=127.0.0.1:${port},127.0.0.1:0`,
+      ], ["--stream", "--port", String(port)]),
+    );
+    await terms.type("client", "hi over udp");
+    await terms.waitFor("client", /hi over udp\nhi over udp$/);
+    // An escape sequence typed as text comes back shown, not obeyed.
+    await terms.type("client", "\x1b[2J");
+    await terms.waitFor("client", /\\x1b\[2J$/);
+    await terms.press("client", "C-d");
+    await terms.waitFor("client", /EXIT=\d+$/);
+    assert.deepEqual(rows(await terms.screen("client")), [
+      "hi over udp", // What the terminal echoed as it was typed,
+      "hi over udp", // and the datagram that came back.
+      "^[[2J",
+      "\\x1b[2J",
+      "EXIT=0",
+    ]);
   },
 });
