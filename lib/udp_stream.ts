@@ -244,7 +244,7 @@ export async function pipeDatagrams(
       }
     }
     inputEnded = true;
-    last = Math.max(last, performance.now());
+    last = performance.now();
   })();
   const receive = (async () => {
     while (!finished) {
