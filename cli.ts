@@ -16,20 +16,25 @@
  * @module
  */
 
-import { main as tcpServer } from "./lib/tcp_server.ts";
-import { main as tcpClient } from "./lib/tcp_client.ts";
-import { main as udpServer } from "./lib/udp_server.ts";
-import { main as udpClient } from "./lib/udp_client.ts";
-import { type ChatIO, print, printError, reportUsage } from "./lib/_chat.ts";
-import { mainHelpText, VERSION } from "./lib/_chat_args.ts";
+import { main as tcpServer } from "./lib/cli/tcp_server.ts";
+import { main as tcpClient } from "./lib/cli/tcp_client.ts";
+import { main as udpServer } from "./lib/cli/udp_server.ts";
+import { main as udpClient } from "./lib/cli/udp_client.ts";
+import {
+  type ChatIO,
+  print,
+  printError,
+  reportUsage,
+} from "./lib/cli/_chat.ts";
+import { mainHelpText, VERSION } from "./lib/cli/_chat_args.ts";
 
 export type {
   ChatEvent,
   ChatIO,
   DisconnectReason,
   TextSink,
-} from "./lib/_chat.ts";
-export type { ByteReader } from "./lib/text.ts";
+} from "./lib/cli/_chat.ts";
+export type { ByteReader } from "./lib/socket/text.ts";
 
 const COMMANDS: Record<
   string,

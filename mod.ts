@@ -51,10 +51,10 @@
  * @module
  */
 
-export * from "./lib/constants.ts";
-export * from "./lib/errors.ts";
-export * from "./lib/address.ts";
-export * from "./lib/resolve.ts";
-export * from "./lib/socket.ts";
-export * from "./lib/text.ts";
-export * from "./lib/tls.ts";
+export * from "./lib/socket/constants.ts";
+export * from "./lib/socket/errors.ts";
+export * from "./lib/socket/address.ts";
+export * from "./lib/socket/resolve.ts";
+export * from "./lib/socket/socket.ts";
+export * from "./lib/socket/text.ts";
+export * from "./lib/ssl/ssl_socket.ts";

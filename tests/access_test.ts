@@ -13,7 +13,11 @@
  */
 
 import assert from "node:assert/strict";
-import { AccessList, matchesRule, parseAccessRule } from "../lib/access.ts";
+import {
+  AccessList,
+  matchesRule,
+  parseAccessRule,
+} from "../lib/cli/_access.ts";
 import { chat, hasIPv6, listeningPort, needs } from "./_chat_harness.ts";
 
 Deno.test("parseAccessRule() keeps addresses and clears host bits of ranges", () => {

@@ -245,7 +245,7 @@ Deno.test("`--version` prints the version from deno.json, exit 0", async () => {
 Deno.test("each program module runs on its own", async () => {
   for (const name of ["tcp_server", "tcp_client", "udp_server", "udp_client"]) {
     await using program = new Program([], ["--help"], {
-      entry: fileURLToPath(new URL(`../lib/${name}.ts`, import.meta.url)),
+      entry: fileURLToPath(new URL(`../lib/cli/${name}.ts`, import.meta.url)),
       input: "",
     });
     const done = await program.finished();

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { type ByteReader, LineReader } from "./text.ts";
+import { type ByteReader, LineReader } from "../socket/text.ts";
 
 const ENCODER = new TextEncoder();
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { errno as ERRNO } from "./constants.ts";
+import { errno as ERRNO } from "../socket/constants.ts";
 import {
   ConnectionRefusedError,
   FileNotFoundError,
@@ -14,7 +14,7 @@ import {
   PermissionError,
   TimeoutError,
   translateError,
-} from "./errors.ts";
+} from "../socket/errors.ts";
 import {
   type Endpoint,
   isServer,

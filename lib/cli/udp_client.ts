@@ -22,12 +22,12 @@
  * @module
  */
 
-import { SOCK_DGRAM } from "./constants.ts";
-import { bytes } from "./text.ts";
-import { Socket } from "./socket.ts";
-import { udpStreamClient } from "./udp_stream.ts";
-import type { Address } from "./address.ts";
-import { TimeoutError } from "./errors.ts";
+import { SOCK_DGRAM } from "../socket/constants.ts";
+import { bytes } from "../socket/text.ts";
+import { Socket } from "../socket/socket.ts";
+import { udpStreamClient } from "./modes/udp_stream.ts";
+import type { Address } from "../socket/address.ts";
+import { TimeoutError } from "../socket/errors.ts";
 import {
   bindForReplies,
   type ChatIO,
@@ -40,7 +40,7 @@ import { BUFSIZE, datagramText } from "./_chat_messages.ts";
 import type { ChatOptions } from "./_chat_args.ts";
 
 export type { ChatEvent, ChatIO, DisconnectReason, TextSink } from "./_chat.ts";
-export type { ByteReader } from "./text.ts";
+export type { ByteReader } from "../socket/text.ts";
 export type { ChatOptions } from "./_chat_args.ts";
 export type { ClientExtraOptions } from "./_extra_args.ts";
 

@@ -65,23 +65,27 @@ import {
   SOCK_STREAM,
   SOL_SOCKET,
   TCP_NODELAY,
-} from "./constants.ts";
-import { type Address, formatHostPort, isIPv6 } from "./address.ts";
+} from "../socket/constants.ts";
+import { type Address, formatHostPort, isIPv6 } from "../socket/address.ts";
 import {
   BlockingIOError,
   OSError,
   oserror,
   TimeoutError,
   translateError,
-} from "./errors.ts";
-import { create_connection, getdefaulttimeout, Socket } from "./socket.ts";
-import { checkTimeout, nextTurn } from "./_deadline.ts";
+} from "../socket/errors.ts";
+import {
+  create_connection,
+  getdefaulttimeout,
+  Socket,
+} from "../socket/socket.ts";
+import { checkTimeout, nextTurn } from "../socket/_deadline.ts";
 
 // Python's ssl module imports these from socket too (`ssl.socket` exists);
 // re-exported so this module's own documentation is complete.
-export type { Address, IPv4Address, IPv6Address } from "./address.ts";
-export { OSError } from "./errors.ts";
-export { type Buffer, Socket, type SocketHandle } from "./socket.ts";
+export type { Address, IPv4Address, IPv6Address } from "../socket/address.ts";
+export { OSError } from "../socket/errors.ts";
+export { type Buffer, Socket, type SocketHandle } from "../socket/socket.ts";
 
 /**
  * The protocol of a client context, as `ssl.PROTOCOL_TLS_CLIENT`: it

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { AccessList } from "./access.ts";
+import { AccessList } from "./_access.ts";
 import type { ProgramName } from "./_chat_args.ts";
 
 /** The options this file adds to the clients (and the TCP server). */

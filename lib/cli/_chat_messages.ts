@@ -10,8 +10,8 @@ import {
   BrokenPipeError,
   ConnectionAbortedError,
   ConnectionResetError,
-} from "./errors.ts";
-import type { Socket } from "./socket.ts";
+} from "../socket/errors.ts";
+import type { Socket } from "../socket/socket.ts";
 
 /** Size of each read, and of each datagram received. */
 export const BUFSIZE = 65536;

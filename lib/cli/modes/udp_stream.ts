@@ -42,30 +42,35 @@
  * @module
  */
 
-import { SOCK_DGRAM } from "./constants.ts";
-import { type Address, formatAddress, isIPv4, isIPv6 } from "./address.ts";
-import type { ByteReader } from "./text.ts";
-import { Socket } from "./socket.ts";
-import { ConnectionResetError, PermissionError } from "./errors.ts";
-import { getaddrinfo } from "./resolve.ts";
-import { AccessList } from "./access.ts";
+import { SOCK_DGRAM } from "../../socket/constants.ts";
+import {
+  type Address,
+  formatAddress,
+  isIPv4,
+  isIPv6,
+} from "../../socket/address.ts";
+import type { ByteReader } from "../../socket/text.ts";
+import { Socket } from "../../socket/socket.ts";
+import { ConnectionResetError, PermissionError } from "../../socket/errors.ts";
+import { getaddrinfo } from "../../socket/resolve.ts";
+import { AccessList } from "../_access.ts";
 import {
   bindForReplies,
   type Chat,
   listenOn,
   peerName,
   runChat,
-} from "./_chat.ts";
-import { ChatFailure } from "./_chat_errors.ts";
-import type { Endpoint } from "./_chat_args.ts";
+} from "../_chat.ts";
+import { ChatFailure } from "../_chat_errors.ts";
+import type { Endpoint } from "../_chat_args.ts";
 import {
   type ByteSink,
   endsOf,
   type StreamIO,
   type StreamOptions,
-} from "./stream.ts";
+} from "./tcp_stream.ts";
 
-export type { ByteSink, StreamIO, StreamOptions } from "./stream.ts";
+export type { ByteSink, StreamIO, StreamOptions } from "./tcp_stream.ts";
 
 /**
  * The largest datagram stream mode sends, in bytes: the most a UDP
@@ -183,7 +188,7 @@ export interface DatagramPipeResult {
  * @example Send two lines, get each one back from an echoing peer
  * ```ts
  * import { pipeDatagrams } from "./udp_stream.ts";
- * import { AF_INET, SOCK_DGRAM, socket } from "../mod.ts";
+ * import { AF_INET, SOCK_DGRAM, socket } from "../../../mod.ts";
  *
  * using echo = socket(AF_INET, SOCK_DGRAM);
  * echo.bind(["127.0.0.1", 0]);

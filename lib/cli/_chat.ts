@@ -104,8 +104,8 @@
  * @module
  */
 
-import { type Address, formatAddress } from "./address.ts";
-import { type ByteReader, escapeControl } from "./text.ts";
+import { type Address, formatAddress } from "../socket/address.ts";
+import { type ByteReader, escapeControl } from "../socket/text.ts";
 import {
   type Endpoint,
   helpText,
@@ -121,8 +121,8 @@ import {
 import { type ChatFailure, explainError, oneLine } from "./_chat_errors.ts";
 import { type InputLines, inputLines } from "./_chat_input.ts";
 import type { Incoming } from "./_chat_messages.ts";
-import { Socket } from "./socket.ts";
-import { SOCK_STREAM } from "./constants.ts";
+import { Socket } from "../socket/socket.ts";
+import { SOCK_STREAM } from "../socket/constants.ts";
 
 /**
  * Receives text to write, such as a line for stdout.

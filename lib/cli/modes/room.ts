@@ -70,28 +70,33 @@
  * @module
  */
 
-import { SOCK_STREAM } from "./constants.ts";
-import { type Address, formatAddress } from "./address.ts";
-import { escapeControl } from "./text.ts";
-import type { Socket } from "./socket.ts";
-import { endOf } from "./_chat_messages.ts";
+import { SOCK_STREAM } from "../../socket/constants.ts";
+import { type Address, formatAddress } from "../../socket/address.ts";
+import { escapeControl } from "../../socket/text.ts";
+import type { Socket } from "../../socket/socket.ts";
+import { endOf } from "../_chat_messages.ts";
 import {
   type Chat,
   type ChatIO,
   listenOn,
   runChat,
   type TextSink,
-} from "./_chat.ts";
-import type { ServerOptions } from "./_chat_args.ts";
-import { checkLimits, type Limits, SendQueue } from "./limits.ts";
-import { type GateOptions, ServerGate } from "./_gate.ts";
+} from "../_chat.ts";
+import type { ServerOptions } from "../_chat_args.ts";
+import { checkLimits, type Limits, SendQueue } from "../_limits.ts";
+import { type GateOptions, ServerGate } from "../_gate.ts";
 
-export type { ChatEvent, ChatIO, DisconnectReason, TextSink } from "./_chat.ts";
-export type { ByteReader } from "./text.ts";
-export type { ChatOptions, ServerOptions } from "./_chat_args.ts";
-export type { ClientExtraOptions, ExtraOptions } from "./_extra_args.ts";
-export type { GateOptions, TlsOptions } from "./_gate.ts";
-export type { Limits } from "./limits.ts";
+export type {
+  ChatEvent,
+  ChatIO,
+  DisconnectReason,
+  TextSink,
+} from "../_chat.ts";
+export type { ByteReader } from "../../socket/text.ts";
+export type { ChatOptions, ServerOptions } from "../_chat_args.ts";
+export type { ClientExtraOptions, ExtraOptions } from "../_extra_args.ts";
+export type { GateOptions, TlsOptions } from "../_gate.ts";
+export type { Limits } from "../_limits.ts";
 
 /** Quiet time that ends a message without a newline, in milliseconds. */
 export const PAUSE_MS = 100;
@@ -630,7 +635,7 @@ async function serve(
  * @example Two clients in a room
  * ```ts
  * import { tcpRoom } from "./room.ts";
- * import { create_connection } from "../mod.ts";
+ * import { create_connection } from "../../../mod.ts";
  *
  * const stop = new AbortController();
  * const listening = Promise.withResolvers<number>();

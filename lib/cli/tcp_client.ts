@@ -20,18 +20,18 @@
  * @module
  */
 
-import { SHUT_WR, SOCK_STREAM } from "./constants.ts";
-import { bytes } from "./text.ts";
-import { Socket } from "./socket.ts";
+import { SHUT_WR, SOCK_STREAM } from "../socket/constants.ts";
+import { bytes } from "../socket/text.ts";
+import { Socket } from "../socket/socket.ts";
 import { type ChatIO, peerName, runChat, runMain, within } from "./_chat.ts";
 import { ChatFailure } from "./_chat_errors.ts";
 import { endOf, type Incoming, StreamMessages } from "./_chat_messages.ts";
 import type { ChatOptions } from "./_chat_args.ts";
 import { wrapClient } from "./_gate.ts";
-import { streamClient } from "./stream.ts";
+import { streamClient } from "./modes/tcp_stream.ts";
 
 export type { ChatEvent, ChatIO, DisconnectReason, TextSink } from "./_chat.ts";
-export type { ByteReader } from "./text.ts";
+export type { ByteReader } from "../socket/text.ts";
 export type { ChatOptions } from "./_chat_args.ts";
 export type { ClientExtraOptions } from "./_extra_args.ts";
 

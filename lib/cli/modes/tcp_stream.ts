@@ -37,31 +37,40 @@
  * @module
  */
 
-import { SHUT_WR, SOCK_STREAM } from "./constants.ts";
-import { type Address, formatAddress } from "./address.ts";
-import { type ByteReader, escapeControl } from "./text.ts";
-import { Socket } from "./socket.ts";
-import { endOf } from "./_chat_messages.ts";
-import { stringSource } from "./_chat_input.ts";
+import { SHUT_WR, SOCK_STREAM } from "../../socket/constants.ts";
+import { type Address, formatAddress } from "../../socket/address.ts";
+import { type ByteReader, escapeControl } from "../../socket/text.ts";
+import { Socket } from "../../socket/socket.ts";
+import { endOf } from "../_chat_messages.ts";
+import { stringSource } from "../_chat_input.ts";
 import {
   type Chat,
   type ChatIO,
   listenOn,
   peerName,
   runChat,
-} from "./_chat.ts";
-import type { ServerOptions } from "./_chat_args.ts";
-import { ChatFailure } from "./_chat_errors.ts";
-import { type GateOptions, ServerGate, wrapClient } from "./_gate.ts";
-import { checkLimits, type Limits } from "./limits.ts";
+} from "../_chat.ts";
+import type { ServerOptions } from "../_chat_args.ts";
+import { ChatFailure } from "../_chat_errors.ts";
+import { type GateOptions, ServerGate, wrapClient } from "../_gate.ts";
+import { checkLimits, type Limits } from "../_limits.ts";
 
-export type { ChatEvent, ChatIO, DisconnectReason, TextSink } from "./_chat.ts";
-export type { ByteReader } from "./text.ts";
-export type { ChatOptions, ServerOptions } from "./_chat_args.ts";
-export type { ClientExtraOptions, ExtraOptions } from "./_extra_args.ts";
-export type { GateOptions, TlsOptions } from "./_gate.ts";
-export type { Buffer, Socket, SocketHandle } from "./socket.ts";
-export type { Address, IPv4Address, IPv6Address } from "./address.ts";
+export type {
+  ChatEvent,
+  ChatIO,
+  DisconnectReason,
+  TextSink,
+} from "../_chat.ts";
+export type { ByteReader } from "../../socket/text.ts";
+export type { ChatOptions, ServerOptions } from "../_chat_args.ts";
+export type { ClientExtraOptions, ExtraOptions } from "../_extra_args.ts";
+export type { GateOptions, TlsOptions } from "../_gate.ts";
+export type { Buffer, Socket, SocketHandle } from "../../socket/socket.ts";
+export type {
+  Address,
+  IPv4Address,
+  IPv6Address,
+} from "../../socket/address.ts";
 
 /** Size of each read, from standard input and from the socket. */
 const CHUNK = 65536;
@@ -116,8 +125,8 @@ export interface PipeResult {
  *
  * @example Half-close: send, shut down, then read the peer's answer
  * ```ts
- * import { pipeSocket } from "./stream.ts";
- * import { socket } from "../mod.ts";
+ * import { pipeSocket } from "./tcp_stream.ts";
+ * import { socket } from "../../../mod.ts";
  *
  * using server = socket();
  * server.bind(["127.0.0.1", 0]);
@@ -351,7 +360,7 @@ function sessionFailure(
  *
  * @example Send a line to an echo server and read it back
  * ```ts
- * import { streamClient, streamServer } from "./stream.ts";
+ * import { streamClient, streamServer } from "./tcp_stream.ts";
  *
  * const stop = new AbortController();
  * const listening = Promise.withResolvers<number>();
@@ -423,7 +432,7 @@ export async function streamClient(
  *
  * @example See {@linkcode streamClient}
  * ```ts ignore
- * import { streamServer } from "./stream.ts";
+ * import { streamServer } from "./tcp_stream.ts";
  * await streamServer({ port: 9000 });
  * ```
  */

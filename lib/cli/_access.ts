@@ -13,7 +13,7 @@
  *
  * @example
  * ```ts
- * import { AccessList } from "./access.ts";
+ * import { AccessList } from "./_access.ts";
  * const access = new AccessList({ allow: ["10.0.0.0/8", "::1"], deny: ["10.0.0.13"] });
  * console.log(access.allows("10.1.2.3"), access.allows("10.0.0.13")); // true false
  * console.log(access.allows("::ffff:10.9.9.9"), access.allows("127.0.0.1")); // true false
@@ -22,8 +22,8 @@
  * @module
  */
 
-import { AF_INET, AF_INET6 } from "./constants.ts";
-import { inet_ntop, inet_pton, isIPv4, isIPv6 } from "./address.ts";
+import { AF_INET, AF_INET6 } from "../socket/constants.ts";
+import { inet_ntop, inet_pton, isIPv4, isIPv6 } from "../socket/address.ts";
 
 /** One parsed `--allow`/`--deny` entry: an address range. */
 export interface AccessRule {
@@ -74,7 +74,7 @@ function samePrefix(a: Uint8Array, b: Uint8Array, prefix: number): boolean {
  *
  * @example
  * ```ts
- * import { parseAccessRule } from "./access.ts";
+ * import { parseAccessRule } from "./_access.ts";
  * console.log(parseAccessRule("10.1.2.3/8").text); // "10.0.0.0/8"
  * console.log(parseAccessRule("::1").text); // "::1/128"
  * ```
@@ -126,7 +126,7 @@ export function parseAccessRule(text: string): AccessRule {
  *
  * @example
  * ```ts
- * import { matchesRule, parseAccessRule } from "./access.ts";
+ * import { matchesRule, parseAccessRule } from "./_access.ts";
  * const rule = parseAccessRule("192.168.0.0/16");
  * console.log(matchesRule(rule, "192.168.4.2"), matchesRule(rule, "192.169.0.1")); // true false
  * ```
@@ -169,7 +169,7 @@ export interface AccessListOptions {
  *
  * @example
  * ```ts
- * import { AccessList } from "./access.ts";
+ * import { AccessList } from "./_access.ts";
  * const onlyV6Loopback = new AccessList({ allow: ["::1"] });
  * console.log(onlyV6Loopback.allows("::1"), onlyV6Loopback.allows("127.0.0.1")); // true false
  * console.log(onlyV6Loopback.check("127.0.0.1")); // "not in --allow ::1/128"
@@ -205,7 +205,7 @@ export class AccessList {
    *
    * @example
    * ```ts
-   * import { AccessList } from "./access.ts";
+   * import { AccessList } from "./_access.ts";
    * const access = new AccessList({ deny: ["10.0.0.0/8"] });
    * console.log(access.check("10.2.3.4"), access.check("192.0.2.1")); // "in --deny 10.0.0.0/8" null
    * ```
@@ -229,7 +229,7 @@ export class AccessList {
    *
    * @example
    * ```ts
-   * import { AccessList } from "./access.ts";
+   * import { AccessList } from "./_access.ts";
    * console.log(new AccessList().allows("203.0.113.9")); // true
    * ```
    */

@@ -24,19 +24,19 @@
  * @module
  */
 
-import { SOCK_DGRAM } from "./constants.ts";
-import { bytes } from "./text.ts";
-import type { Address } from "./address.ts";
-import { ConnectionResetError, PermissionError } from "./errors.ts";
+import { SOCK_DGRAM } from "../socket/constants.ts";
+import { bytes } from "../socket/text.ts";
+import type { Address } from "../socket/address.ts";
+import { ConnectionResetError, PermissionError } from "../socket/errors.ts";
 import { type ChatIO, listenOn, peerName, runChat, runMain } from "./_chat.ts";
 import { BUFSIZE, datagramText, endOf } from "./_chat_messages.ts";
 import type { ServerOptions } from "./_chat_args.ts";
-import { AccessList } from "./access.ts";
+import { AccessList } from "./_access.ts";
 import { hostOf } from "./_gate.ts";
-import { udpStreamServer } from "./udp_stream.ts";
+import { udpStreamServer } from "./modes/udp_stream.ts";
 
 export type { ChatEvent, ChatIO, DisconnectReason, TextSink } from "./_chat.ts";
-export type { ByteReader } from "./text.ts";
+export type { ByteReader } from "../socket/text.ts";
 export type { ChatOptions, ServerOptions } from "./_chat_args.ts";
 export type { ClientExtraOptions, ExtraOptions } from "./_extra_args.ts";
 

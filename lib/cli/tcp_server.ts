@@ -19,10 +19,10 @@
  * @module
  */
 
-import { SOCK_STREAM } from "./constants.ts";
-import { bytes } from "./text.ts";
-import type { Socket } from "./socket.ts";
-import type { Address } from "./address.ts";
+import { SOCK_STREAM } from "../socket/constants.ts";
+import { bytes } from "../socket/text.ts";
+import type { Socket } from "../socket/socket.ts";
+import type { Address } from "../socket/address.ts";
 import {
   type Chat,
   type ChatIO,
@@ -35,11 +35,11 @@ import {
 import { endOf, type Incoming, StreamMessages } from "./_chat_messages.ts";
 import type { ServerOptions } from "./_chat_args.ts";
 import { ServerGate } from "./_gate.ts";
-import { tcpRoom } from "./room.ts";
-import { streamServer } from "./stream.ts";
+import { tcpRoom } from "./modes/room.ts";
+import { streamServer } from "./modes/tcp_stream.ts";
 
 export type { ChatEvent, ChatIO, DisconnectReason, TextSink } from "./_chat.ts";
-export type { ByteReader } from "./text.ts";
+export type { ByteReader } from "../socket/text.ts";
 export type { ChatOptions, ServerOptions } from "./_chat_args.ts";
 export type { ClientExtraOptions, ExtraOptions } from "./_extra_args.ts";
 

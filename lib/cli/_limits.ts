@@ -19,7 +19,7 @@
  *
  * @example
  * ```ts
- * import { checkLimits } from "./limits.ts";
+ * import { checkLimits } from "./_limits.ts";
  * const limits = checkLimits({ maxMessage: 1024 });
  * console.log(limits.maxMessage, limits.maxQueued); // 1024 1048576
  * ```
@@ -27,7 +27,7 @@
  * @module
  */
 
-import type { Socket } from "./socket.ts";
+import type { Socket } from "../socket/socket.ts";
 
 /** Limits of a server; every field is bounded, none is optional once checked. */
 export interface Limits {
@@ -74,7 +74,7 @@ export const MIN_MAX_QUEUED = 1 << 20;
  *
  * @example
  * ```ts
- * import { checkLimits } from "./limits.ts";
+ * import { checkLimits } from "./_limits.ts";
  * console.log(checkLimits({}).maxMessage); // 65536
  * try {
  *   checkLimits({ maxClients: 0 });
@@ -143,8 +143,8 @@ export interface SendQueueHandlers {
  *
  * @example
  * ```ts
- * import { SendQueue } from "./limits.ts";
- * import { socket } from "../mod.ts";
+ * import { SendQueue } from "./_limits.ts";
+ * import { socket } from "../../mod.ts";
  *
  * using server = socket();
  * server.bind(["127.0.0.1", 0]);
