@@ -34,7 +34,7 @@ export type {
   DisconnectReason,
   TextSink,
 } from "./lib/cli/_chat.ts";
-export type { ByteReader } from "./lib/socket/text.ts";
+export type { ByteReader } from "./lib/socket/_line_reader.ts";
 
 const COMMANDS: Record<
   string,

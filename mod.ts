@@ -51,10 +51,94 @@
  * @module
  */
 
-export * from "./lib/socket/constants.ts";
-export * from "./lib/socket/errors.ts";
-export * from "./lib/socket/address.ts";
-export * from "./lib/socket/resolve.ts";
-export * from "./lib/socket/socket.ts";
-export * from "./lib/socket/text.ts";
-export * from "./lib/ssl/ssl_socket.ts";
+export {
+  AF_INET,
+  AF_INET6,
+  AF_UNIX,
+  AF_UNSPEC,
+  errno,
+  type ErrnoName,
+  errorcode,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  SHUT_RD,
+  SHUT_RDWR,
+  SHUT_WR,
+  SO_KEEPALIVE,
+  SO_REUSEADDR,
+  SOCK_DGRAM,
+  SOCK_RAW,
+  SOCK_RDM,
+  SOCK_SEQPACKET,
+  SOCK_STREAM,
+  SOL_SOCKET,
+  SOMAXCONN,
+  strerror,
+  TCP_NODELAY,
+} from "./lib/socket/constants.ts";
+export {
+  BlockingIOError,
+  BrokenPipeError,
+  ConnectionAbortedError,
+  ConnectionError,
+  ConnectionRefusedError,
+  ConnectionResetError,
+  EOFError,
+  error,
+  FileNotFoundError,
+  gaierror,
+  InterruptedError,
+  OSError,
+  PermissionError,
+  timeout,
+  TimeoutError,
+} from "./lib/socket/errors.ts";
+export {
+  type Address,
+  htonl,
+  htons,
+  inet_aton,
+  inet_ntoa,
+  inet_ntop,
+  inet_pton,
+  type IPv4Address,
+  type IPv6Address,
+  ntohl,
+  ntohs,
+} from "./lib/socket/address.ts";
+export {
+  type AddrInfo,
+  AI_CANONNAME,
+  AI_NUMERICHOST,
+  AI_PASSIVE,
+  getaddrinfo,
+  gethostbyname,
+  gethostname,
+} from "./lib/socket/resolve.ts";
+export {
+  bytes,
+  type DecodeErrors,
+  type Encoding,
+  input,
+  str,
+  UnicodeDecodeError,
+  UnicodeEncodeError,
+} from "./lib/socket/text.ts";
+export {
+  getdefaulttimeout,
+  setdefaulttimeout,
+} from "./lib/socket/default_timeout.ts";
+export {
+  type Buffer,
+  Socket,
+  socket,
+  type SocketHandle,
+} from "./lib/socket/socket.ts";
+export {
+  create_connection,
+  type CreateConnectionOptions,
+} from "./lib/socket/create_connection.ts";
+export {
+  create_server,
+  type CreateServerOptions,
+} from "./lib/socket/create_server.ts";

@@ -7,6 +7,8 @@
 
 import assert from "node:assert/strict";
 import * as socket from "../mod.ts";
+import { escapeControl } from "../lib/cli/_escape.ts";
+import { LineReader } from "../lib/socket/_line_reader.ts";
 import {
   MOD_URL,
   python,
@@ -220,24 +222,11 @@ Deno.test("escapeControl() makes terminal control characters visible and keeps t
   ];
   for (const [input, expected, keep] of table) {
     assert.equal(
-      socket.escapeControl(input, keep ?? true),
+      escapeControl(input, keep ?? true),
       expected,
       JSON.stringify(input),
     );
   }
-});
-
-Deno.test("LineSplitStream splits on \\n and \\r\\n across chunk boundaries, keeps empty lines, and emits a last line without newline", async () => {
-  const split = (chunks: string[]) =>
-    Array.fromAsync(
-      ReadableStream.from(chunks).pipeThrough(new socket.LineSplitStream()),
-    );
-  assert.deepEqual(await split(["a\r", "\nb\n\nc"]), ["a", "b", "", "c"]);
-  assert.deepEqual(await split(["one\ntwo\n"]), ["one", "two"]);
-  assert.deepEqual(await split(["par", "tial", " line"]), ["partial line"]);
-  assert.deepEqual(await split(["\r\n"]), [""]);
-  assert.deepEqual(await split([]), []);
-  assert.deepEqual(await split(["é世", "界\n😀"]), ["é世界", "😀"]);
 });
 
 Deno.test("LineReader reads lines from a socket whatever the read sizes: CRLF, split characters, a last line without newline", async () => {
@@ -248,8 +237,8 @@ Deno.test("LineReader reads lines from a socket whatever the read sizes: CRLF, s
   pair.client.close();
   // Hand out at most 3 bytes per read, so every line and most characters
   // are split between reads.
-  const reader = new socket.LineReader({
-    async read(p) {
+  const reader = new LineReader({
+    async read(p: Uint8Array) {
       const data = await pair.conn.recv(Math.min(p.length, 3));
       if (data.length === 0) return null;
       p.set(data);
@@ -271,8 +260,8 @@ Deno.test("LineReader reads lines from a socket whatever the read sizes: CRLF, s
 
 Deno.test("a LineReader.readLine() abandoned in a race loses nothing", async () => {
   using pair = await tcpPair();
-  const reader = new socket.LineReader({
-    async read(p) {
+  const reader = new LineReader({
+    async read(p: Uint8Array) {
       const data = await pair.conn.recv(p.length);
       if (data.length === 0) return null;
       p.set(data);

@@ -10,6 +10,7 @@
 
 import assert from "node:assert/strict";
 import * as socket from "../mod.ts";
+import * as ssl from "../lib/ssl/mod.ts";
 import { Child, recvAll, rejectsWith, throwsWith, within } from "./_helpers.ts";
 import { makeCerts, type TlsCerts } from "./_tls_certs.ts";
 
@@ -28,16 +29,16 @@ const dec = new TextDecoder();
 function serverContext(
   cert = certs.serverCert,
   key: string | undefined = certs.serverKey,
-): socket.SSLContext {
-  const ctx = socket.create_default_context(socket.Purpose.CLIENT_AUTH);
+): ssl.SSLContext {
+  const ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH);
   ctx.load_cert_chain(cert, key);
   return ctx;
 }
 
 function clientContext(
   cafile: string | null = certs.caCert,
-): socket.SSLContext {
-  const ctx = socket.create_default_context();
+): ssl.SSLContext {
+  const ctx = ssl.create_default_context();
   if (cafile) ctx.load_verify_locations(cafile);
   return ctx;
 }
@@ -46,7 +47,7 @@ function clientContext(
 async function tlsServer(
   ctx = serverContext(),
   host = "127.0.0.1",
-): Promise<socket.SSLSocket> {
+): Promise<ssl.SSLSocket> {
   const family = host.includes(":") ? socket.AF_INET6 : socket.AF_INET;
   const plain = socket.create_server([host, 0], { family });
   return await ctx.wrap_socket(plain, { server_side: true });
@@ -59,10 +60,10 @@ function addressOf(sock: socket.Socket): [string, number] {
 
 /** Connects a wrapped client to `server` and accepts it: both ends. */
 async function tlsPair(
-  server: socket.SSLSocket,
+  server: ssl.SSLSocket,
   ctx = clientContext(),
   server_hostname = "localhost",
-): Promise<[client: socket.SSLSocket, conn: socket.SSLSocket]> {
+): Promise<[client: ssl.SSLSocket, conn: ssl.SSLSocket]> {
   const plain = await socket.create_connection(addressOf(server), 5);
   const [client, [conn]] = await within(
     Promise.all([
@@ -77,8 +78,8 @@ async function tlsPair(
 
 /** Connects and expects the handshake to fail on both ends. */
 async function failedHandshake(
-  server: socket.SSLSocket,
-  ctx: socket.SSLContext,
+  server: ssl.SSLSocket,
+  ctx: ssl.SSLContext,
   server_hostname = "localhost",
 ): Promise<[clientError: unknown, serverError: unknown]> {
   const plain = await socket.create_connection(addressOf(server), 5);
@@ -157,7 +158,7 @@ tlsTest("wrapped pysocket client and server echo over TLS", async () => {
   const serverCtx = serverContext();
   serverCtx.set_alpn_protocols(["h2", "pysocket/1"]);
   using server = await tlsServer(serverCtx);
-  assert.ok(server instanceof socket.SSLSocket);
+  assert.ok(server instanceof ssl.SSLSocket);
   assert.ok(server instanceof socket.Socket);
   assert.equal(server.server_side, true);
   assert.match(String(server), /^<ssl\.SSLSocket fd=\d+, family=2, type=1/);
@@ -173,7 +174,7 @@ tlsTest("wrapped pysocket client and server echo over TLS", async () => {
   using _conn = conn;
   assert.equal(plain.fileno(), -1, "wrap_socket detaches the plain socket");
   assert.ok(
-    client instanceof socket.SSLSocket && conn instanceof socket.SSLSocket,
+    client instanceof ssl.SSLSocket && conn instanceof ssl.SSLSocket,
   );
   assert.equal(client.server_hostname, "localhost");
   assert.equal(client.server_side, false);
@@ -195,7 +196,7 @@ tlsTest("wrapped pysocket client and server echo over TLS", async () => {
 });
 
 tlsTest("create_tls_connection reaches a TLS server on ::1", async () => {
-  let server: socket.SSLSocket;
+  let server: ssl.SSLSocket;
   try {
     server = await tlsServer(serverContext(), "::1");
   } catch (err) {
@@ -209,7 +210,7 @@ tlsTest("create_tls_connection reaches a TLS server on ::1", async () => {
   }
   using _server = server;
   const [client, [conn]] = await Promise.all([
-    socket.create_tls_connection(["::1", addressOf(server)[1]], {
+    ssl.create_tls_connection(["::1", addressOf(server)[1]], {
       context: clientContext(),
       timeout: 5,
     }),
@@ -285,7 +286,7 @@ tlsTest(
         err.verify_message,
         "unable to get local issuer certificate",
       );
-      assert.ok(serverError instanceof socket.SSLError, String(serverError));
+      assert.ok(serverError instanceof ssl.SSLError, String(serverError));
       assert.equal(serverError.reason, "TLSV1_ALERT_UNKNOWN_CA");
       // With the CA loaded the same server is trusted.
       const [client, conn] = await tlsPair(server, clientContext());
@@ -313,13 +314,13 @@ tlsTest(
 function assertVerification(
   err: unknown,
   code: number,
-): socket.SSLCertVerificationError {
+): ssl.SSLCertVerificationError {
   assert.ok(
-    err instanceof socket.SSLCertVerificationError,
+    err instanceof ssl.SSLCertVerificationError,
     `expected SSLCertVerificationError, got ${err}`,
   );
-  assert.ok(err instanceof socket.SSLError && err instanceof socket.OSError);
-  assert.ok(err instanceof socket.CertificateError);
+  assert.ok(err instanceof ssl.SSLError && err instanceof socket.OSError);
+  assert.ok(err instanceof ssl.CertificateError);
   assert.equal(err.reason, "CERTIFICATE_VERIFY_FAILED");
   assert.equal(err.verify_code, code);
   assert.match(
@@ -345,12 +346,12 @@ tlsTest(
     );
     assert.match(err.message, /localhost/, "says which names it holds");
     assert.match(err.message, /check_hostname = false/);
-    assert.ok(serverError instanceof socket.SSLError);
+    assert.ok(serverError instanceof ssl.SSLError);
 
     // Without the name check the chain is still verified, and passes.
     const relaxed = clientContext();
     relaxed.check_hostname = false;
-    assert.equal(relaxed.verify_mode, socket.CERT_REQUIRED);
+    assert.equal(relaxed.verify_mode, ssl.CERT_REQUIRED);
     const [client, conn] = await tlsPair(server, relaxed, "example.com");
     client.close();
     conn.close();
@@ -428,7 +429,7 @@ tlsTest("a pysocket TLS client talks to a python3 ssl server", async () => {
   ]);
   await using _child = child;
   {
-    using client = await socket.create_tls_connection(["127.0.0.1", port], {
+    using client = await ssl.create_tls_connection(["127.0.0.1", port], {
       context: clientContext(),
       server_hostname: "localhost",
       timeout: 5,
@@ -448,7 +449,7 @@ tlsTest("a pysocket TLS client talks to a python3 ssl server", async () => {
     });
     await client.sendall(enc.encode("strict"));
     assert.match(dec.decode(await client.recv(1024)), /^STRICT/);
-    await rejectsWith(client.recv(1024), socket.SSLEOFError, {
+    await rejectsWith(client.recv(1024), ssl.SSLEOFError, {
       reason: "UNEXPECTED_EOF_WHILE_READING",
       message: /close_notify/,
     });
@@ -467,7 +468,7 @@ tlsTest(
     const withCert = clientContext();
     withCert.load_cert_chain(certs.clientCert, certs.clientKey);
     {
-      using client = await socket.create_tls_connection(["127.0.0.1", port], {
+      using client = await ssl.create_tls_connection(["127.0.0.1", port], {
         context: withCert,
         timeout: 5,
       });
@@ -486,7 +487,7 @@ tlsTest(
     }
     {
       // Without one, the server's refusal arrives as an SSLError.
-      using client = await socket.create_tls_connection(["127.0.0.1", port], {
+      using client = await ssl.create_tls_connection(["127.0.0.1", port], {
         context: clientContext(),
         timeout: 5,
       });
@@ -495,7 +496,7 @@ tlsTest(
           await client.sendall(enc.encode("no cert"));
           await client.recv(1024);
         },
-        socket.SSLError,
+        ssl.SSLError,
         { reason: "TLSV13_ALERT_CERTIFICATE_REQUIRED" },
       );
       assert.match(err.message, /load_cert_chain\(\)/);
@@ -516,7 +517,7 @@ tlsTest(
     })();
     await rejectsWith(
       clientContext().wrap_socket(plain, { server_hostname: "localhost" }),
-      socket.SSLError,
+      ssl.SSLError,
       { reason: "WRONG_VERSION_NUMBER", message: /plain TCP service/ },
     );
     await answered;
@@ -526,23 +527,23 @@ tlsTest(
 tlsTest(
   "settings Deno cannot honour fail with errors that say why",
   async () => {
-    const client = socket.create_default_context();
+    const client = ssl.create_default_context();
     client.check_hostname = false;
-    throwsWith(() => (client.verify_mode = socket.CERT_NONE), socket.OSError, {
+    throwsWith(() => (client.verify_mode = ssl.CERT_NONE), socket.OSError, {
       message: /--unsafely-ignore-certificate-errors=<host>/,
     });
-    assert.equal(client.verify_mode, socket.CERT_REQUIRED);
-    client.verify_mode = socket.CERT_OPTIONAL; // Python: same as REQUIRED
+    assert.equal(client.verify_mode, ssl.CERT_REQUIRED);
+    client.verify_mode = ssl.CERT_OPTIONAL; // Python: same as REQUIRED
     throwsWith(() => (client.verify_mode = 5), RangeError);
 
     const server = serverContext();
-    assert.equal(server.verify_mode, socket.CERT_NONE);
+    assert.equal(server.verify_mode, ssl.CERT_NONE);
     throwsWith(
-      () => (server.verify_mode = socket.CERT_REQUIRED),
+      () => (server.verify_mode = ssl.CERT_REQUIRED),
       socket.OSError,
       { message: /denoland\/deno#26825/ },
     );
-    throwsWith(() => new socket.SSLContext(2), RangeError);
+    throwsWith(() => new ssl.SSLContext(2), RangeError);
 
     // Server side: only a listening socket can be wrapped.
     using plainServer = socket.create_server(["127.0.0.1", 0]);
@@ -564,11 +565,11 @@ tlsTest(
       { message: /bind\(\) and listen\(\)/ },
     );
     await rejectsWith(
-      socket.create_default_context(socket.Purpose.CLIENT_AUTH).wrap_socket(
+      ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).wrap_socket(
         socket.create_server(["127.0.0.1", 0]),
         { server_side: true },
       ),
-      socket.SSLError,
+      ssl.SSLError,
       { message: /load_cert_chain/ },
     );
     await rejectsWith(
@@ -597,16 +598,16 @@ tlsTest(
 tlsTest(
   "certificate files load like Python's, and bad ones fail clearly",
   async () => {
-    const ctx = socket.create_default_context(socket.Purpose.CLIENT_AUTH);
+    const ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH);
     throwsWith(
       () => ctx.load_cert_chain(`${certs.dir}/missing.pem`),
       socket.FileNotFoundError,
     );
-    throwsWith(() => ctx.load_cert_chain(certs.serverCert), socket.SSLError, {
+    throwsWith(() => ctx.load_cert_chain(certs.serverCert), ssl.SSLError, {
       reason: "PEM_LIB",
       message: /no PEM private key/,
     });
-    throwsWith(() => ctx.load_cert_chain(certs.serverKey), socket.SSLError, {
+    throwsWith(() => ctx.load_cert_chain(certs.serverKey), ssl.SSLError, {
       message: /no PEM certificate/,
     });
     ctx.load_cert_chain(certs.serverCombined); // certificate and key in one file
@@ -617,15 +618,15 @@ tlsTest(
       mismatched.wrap_socket(socket.create_server(["127.0.0.1", 0]), {
         server_side: true,
       }),
-      socket.SSLError,
+      ssl.SSLError,
       { reason: "KEY_VALUES_MISMATCH" },
     );
 
-    const client = socket.create_default_context();
+    const client = ssl.create_default_context();
     throwsWith(() => client.load_verify_locations(), TypeError);
     throwsWith(
       () => client.load_verify_locations({ cadata: "not a certificate" }),
-      socket.SSLError,
+      ssl.SSLError,
       { reason: "NO_CERTIFICATE_OR_CRL_FOUND" },
     );
     const pem = await Deno.readTextFile(certs.caCert);
@@ -645,7 +646,7 @@ tlsTest(
     });
 
     // The CA from DER bytes is the one that signed the server.
-    const fromDer = socket.create_default_context(undefined, { cadata: der });
+    const fromDer = ssl.create_default_context(undefined, { cadata: der });
     using server = await tlsServer();
     const [c, s] = await tlsPair(server, fromDer);
     c.close();

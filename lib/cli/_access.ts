@@ -23,7 +23,8 @@
  */
 
 import { AF_INET, AF_INET6 } from "../socket/constants.ts";
-import { inet_ntop, inet_pton, isIPv4, isIPv6 } from "../socket/address.ts";
+import { inet_ntop, inet_pton } from "../socket/address.ts";
+import { isIPv4, isIPv6 } from "../socket/_address.ts";
 
 /** One parsed `--allow`/`--deny` entry: an address range. */
 export interface AccessRule {

@@ -104,8 +104,10 @@
  * @module
  */
 
-import { type Address, formatAddress } from "../socket/address.ts";
-import { type ByteReader, escapeControl } from "../socket/text.ts";
+import type { Address } from "../socket/address.ts";
+import { formatAddress } from "../socket/_address.ts";
+import type { ByteReader } from "../socket/_line_reader.ts";
+import { escapeControl } from "./_escape.ts";
 import {
   type Endpoint,
   helpText,

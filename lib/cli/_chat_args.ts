@@ -8,7 +8,7 @@
 
 import { parseArgs } from "node:util";
 import { AF_INET, AF_INET6, AF_UNIX } from "../socket/constants.ts";
-import { formatHostPort, isIPv4, isIPv6 } from "../socket/address.ts";
+import { formatHostPort, isIPv4, isIPv6 } from "../socket/_address.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 import {
   type ClientExtraOptions,

@@ -13,8 +13,8 @@ import {
   OSError,
   PermissionError,
   TimeoutError,
-  translateError,
 } from "../socket/errors.ts";
+import { translateError } from "../socket/_translate.ts";
 import {
   type Endpoint,
   isServer,

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { type ByteReader, LineReader } from "../socket/text.ts";
+import { type ByteReader, LineReader } from "../socket/_line_reader.ts";
 
 const ENCODER = new TextEncoder();
 

@@ -16,11 +16,7 @@
 import { AccessList } from "./_access.ts";
 import type { Address } from "../socket/address.ts";
 import type { Socket } from "../socket/socket.ts";
-import {
-  create_default_context,
-  Purpose,
-  type SSLSocket,
-} from "../ssl/ssl_socket.ts";
+import { create_default_context, Purpose, type SSLSocket } from "../ssl/mod.ts";
 
 /** How long a TLS handshake may take before the peer is dropped, in seconds. */
 export const HANDSHAKE_SECONDS = 10;

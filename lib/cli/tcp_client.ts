@@ -31,7 +31,7 @@ import { wrapClient } from "./_gate.ts";
 import { streamClient } from "./modes/tcp_stream.ts";
 
 export type { ChatEvent, ChatIO, DisconnectReason, TextSink } from "./_chat.ts";
-export type { ByteReader } from "../socket/text.ts";
+export type { ByteReader } from "../socket/_line_reader.ts";
 export type { ChatOptions } from "./_chat_args.ts";
 export type { ClientExtraOptions } from "./_extra_args.ts";
 

@@ -39,7 +39,7 @@ import { tcpRoom } from "./modes/room.ts";
 import { streamServer } from "./modes/tcp_stream.ts";
 
 export type { ChatEvent, ChatIO, DisconnectReason, TextSink } from "./_chat.ts";
-export type { ByteReader } from "../socket/text.ts";
+export type { ByteReader } from "../socket/_line_reader.ts";
 export type { ChatOptions, ServerOptions } from "./_chat_args.ts";
 export type { ClientExtraOptions, ExtraOptions } from "./_extra_args.ts";
 

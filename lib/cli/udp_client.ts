@@ -40,7 +40,7 @@ import { BUFSIZE, datagramText } from "./_chat_messages.ts";
 import type { ChatOptions } from "./_chat_args.ts";
 
 export type { ChatEvent, ChatIO, DisconnectReason, TextSink } from "./_chat.ts";
-export type { ByteReader } from "../socket/text.ts";
+export type { ByteReader } from "../socket/_line_reader.ts";
 export type { ChatOptions } from "./_chat_args.ts";
 export type { ClientExtraOptions } from "./_extra_args.ts";
 

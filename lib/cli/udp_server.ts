@@ -36,7 +36,7 @@ import { hostOf } from "./_gate.ts";
 import { udpStreamServer } from "./modes/udp_stream.ts";
 
 export type { ChatEvent, ChatIO, DisconnectReason, TextSink } from "./_chat.ts";
-export type { ByteReader } from "../socket/text.ts";
+export type { ByteReader } from "../socket/_line_reader.ts";
 export type { ChatOptions, ServerOptions } from "./_chat_args.ts";
 export type { ClientExtraOptions, ExtraOptions } from "./_extra_args.ts";
 

@@ -1,21 +1,42 @@
 /**
- * Timeouts for socket operations without a timer per call.
+ * Private: the one timeout mechanism of pysocket, used by the library's
+ * sockets and by the command alike.
  *
  * A socket with a timeout waits on many short operations (a `recv` in a
  * ping-pong loop completes in microseconds). Creating and clearing a timer
- * for each would cost more than the read itself, so each socket keeps one
- * lazily armed timer per direction: every wait moves the deadline forward,
- * and the timer, when it fires early, re-arms itself for the time left.
+ * for each would cost more than the read itself, so a {@linkcode Deadline}
+ * keeps one lazily armed timer for any number of waits: a wait whose
+ * deadline is later than the armed timer does not touch it, and the timer,
+ * when it fires, expires the waits that are due and re-arms itself for the
+ * next one. A timer never holds more than `setTimeout` can (2^31 - 1 ms):
+ * longer waits are armed in chunks, so they neither fire early nor print
+ * Deno's overflow warning.
  *
  * @module
  */
 
-/** One direction's deadline keeper (reads, writes or connecting). */
+import { BlockingIOError, TimeoutError } from "./errors.ts";
+import { errno as ERRNO } from "./constants.ts";
+
+/** The longest delay `setTimeout` holds: longer ones fire after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** What {@linkcode Deadline.within} resolves to when time runs out. */
+export const TIMED_OUT: unique symbol = Symbol("timed out");
+
+interface Waiter {
+  at: number;
+  expire(): void;
+  /** Whether the wait alone keeps the process running ({@linkcode Deadline.sleep}). */
+  keepAlive?: boolean;
+}
+
+/** Deadlines for any number of waits, on one lazily re-armed timer. */
 export class Deadline {
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #firesAt = 0;
-  #deadline = 0;
-  #expire: (() => void) | null = null;
+  #firesAt = Infinity;
+  #waiters: Waiter[] = [];
+  #keepAlive = 0;
 
   /**
    * Waits for `operation`, or rejects with `onTimeout()` once `ms` pass.
@@ -23,7 +44,7 @@ export class Deadline {
    * later call can pick up its result and nothing is lost.
    *
    * @param operation The pending operation.
-   * @param ms The timeout in milliseconds.
+   * @param ms The time allowed, in milliseconds.
    * @param onTimeout Builds the error to reject with.
    * @returns What the operation resolves to.
    */
@@ -32,55 +53,137 @@ export class Deadline {
     ms: number,
     onTimeout: () => Error,
   ): Promise<T> {
-    this.#deadline = performance.now() + ms;
     return new Promise<T>((resolve, reject) => {
-      const expire = () => reject(onTimeout());
-      this.#expire = expire;
+      const waiter = {
+        at: performance.now() + ms,
+        expire: () => reject(onTimeout()),
+      };
+      this.#add(waiter);
       operation.then(
         (value) => {
-          if (this.#expire === expire) this.#expire = null;
+          this.#remove(waiter);
           resolve(value);
         },
         (err) => {
-          if (this.#expire === expire) this.#expire = null;
+          this.#remove(waiter);
           reject(err);
         },
       );
-      // Re-arm only when no timer runs, or it would fire too late (the
-      // timeout was shortened); otherwise the running one is reused.
-      if (this.#timer === undefined) this.#arm(ms);
-      else if (this.#firesAt > this.#deadline + 1) {
-        clearTimeout(this.#timer);
-        this.#arm(ms);
-      }
     });
   }
 
-  /** Stops the timer (on close). */
+  /**
+   * Waits for `operation`, or resolves to {@linkcode TIMED_OUT} once
+   * `seconds` pass (never, for `null`).
+   *
+   * @param operation The pending operation.
+   * @param seconds The time allowed, or `null` for no limit.
+   * @returns What the operation resolves to, or `TIMED_OUT`.
+   */
+  within<T>(
+    operation: Promise<T>,
+    seconds: number | null | undefined,
+  ): Promise<T | typeof TIMED_OUT> {
+    if (seconds === null || seconds === undefined) return operation;
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        at: performance.now() + seconds * 1000,
+        expire: () => resolve(TIMED_OUT),
+      };
+      this.#add(waiter);
+      operation.then(
+        (value) => {
+          this.#remove(waiter);
+          resolve(value);
+        },
+        (err) => {
+          this.#remove(waiter);
+          reject(err);
+        },
+      );
+    });
+  }
+
+  /**
+   * Resolves after `seconds`, or at once if `seconds` is not above 0.
+   *
+   * @param seconds How long to sleep.
+   * @returns A promise of that moment.
+   */
+  sleep(seconds: number): Promise<void> {
+    if (!(seconds > 0)) return Promise.resolve();
+    return new Promise((resolve) =>
+      this.#add({
+        at: performance.now() + seconds * 1000,
+        expire: () => {
+          this.#keepAlive--;
+          resolve();
+        },
+        keepAlive: true,
+      })
+    );
+  }
+
+  /** Stops the timer and forgets every wait (they never expire). */
   clear(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#expire = null;
+    this.#firesAt = Infinity;
+    this.#waiters = [];
+    this.#keepAlive = 0;
   }
 
-  #arm(ms: number): void {
+  #add(waiter: Waiter): void {
+    this.#waiters.push(waiter);
+    if (
+      waiter.keepAlive && this.#keepAlive++ === 0 && this.#timer !== undefined
+    ) {
+      Deno.refTimer(this.#timer);
+    }
+    // Re-arm only when no timer runs or it would fire too late; otherwise
+    // the running one is reused and re-arms itself when it fires.
+    if (waiter.at < this.#firesAt - 1) {
+      if (this.#timer !== undefined) clearTimeout(this.#timer);
+      this.#arm(waiter.at);
+    }
+  }
+
+  #remove(waiter: Waiter): void {
+    const waiters = this.#waiters;
+    const at = waiters.indexOf(waiter);
+    if (at === -1) return;
+    const last = waiters.pop()!;
+    if (last !== waiter) waiters[at] = last;
+  }
+
+  #arm(at: number): void {
+    const ms = Math.min(MAX_TIMER_MS, Math.max(0, at - performance.now()));
     this.#firesAt = performance.now() + ms;
-    this.#timer = setTimeout(() => this.#fire(), Math.max(0, ms));
-    // A pending operation keeps the process alive; the timer need not.
-    Deno.unrefTimer(this.#timer);
+    this.#timer = setTimeout(() => this.#fire(), ms);
+    // A pending operation keeps the process alive; the timer need not,
+    // unless a sleep waits on it alone.
+    if (this.#keepAlive === 0) Deno.unrefTimer(this.#timer);
   }
 
   #fire(): void {
     this.#timer = undefined;
-    const expire = this.#expire;
-    if (!expire) return; // Nothing waits: stay idle until the next wait.
-    const left = this.#deadline - performance.now();
-    if (left > 0.5) {
-      this.#arm(left);
-      return;
+    this.#firesAt = Infinity;
+    const now = performance.now();
+    const due: Waiter[] = [];
+    let next = Infinity;
+    const waiters = this.#waiters;
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      const waiter = waiters[i];
+      if (waiter.at <= now + 0.5) {
+        due.push(waiter);
+        const last = waiters.pop()!;
+        if (last !== waiter) waiters[i] = last;
+      } else if (waiter.at < next) {
+        next = waiter.at;
+      }
     }
-    this.#expire = null;
-    expire();
+    if (next !== Infinity) this.#arm(next);
+    for (let i = due.length - 1; i >= 0; i--) due[i].expire();
   }
 }
 
@@ -93,6 +196,48 @@ export class Deadline {
  */
 export function nextTurn(): Promise<"later"> {
   return new Promise((resolve) => setTimeout(() => resolve("later"), 0));
+}
+
+/**
+ * Waits for a socket operation within a socket's timeout, as Python's
+ * blocking calls do: `null` waits forever, 0 fails with
+ * `BlockingIOError` unless the operation completes within this turn of
+ * the event loop, and a number of seconds fails with `TimeoutError`
+ * ("timed out") once it passes. The operation is left running either way.
+ *
+ * @param operation The pending operation.
+ * @param seconds The socket's timeout.
+ * @param deadline The socket's deadline keeper for this direction.
+ * @param onTimeout Builds the error for a timeout.
+ * @param onWouldBlock Builds the error for a non-blocking socket.
+ * @returns What the operation resolves to.
+ */
+export function timed<T>(
+  operation: Promise<T>,
+  seconds: number | null,
+  deadline: Deadline,
+  onTimeout: () => Error = timedOut,
+  onWouldBlock: () => Error = wouldBlock,
+): Promise<T> {
+  if (seconds === null) return operation;
+  if (seconds === 0) {
+    return Promise.race([operation, nextTurn()]).then((value) => {
+      if (value === "later") throw onWouldBlock();
+      return value as T;
+    });
+  }
+  return deadline.wait(operation, seconds * 1000, onTimeout);
+}
+
+function timedOut(): Error {
+  return new TimeoutError("timed out");
+}
+
+function wouldBlock(): Error {
+  return new BlockingIOError(
+    ERRNO.EWOULDBLOCK,
+    "Resource temporarily unavailable",
+  );
 }
 
 /**

@@ -21,8 +21,9 @@ import {
   SOCK_RAW,
   SOCK_STREAM,
 } from "./constants.ts";
-import { isIPv4, isIPv6 } from "./address.ts";
-import { gaierror, translateError } from "./errors.ts";
+import { isIPv4, isIPv6 } from "./_address.ts";
+import { gaierror } from "./errors.ts";
+import { translateError } from "./_translate.ts";
 
 /** `AI_PASSIVE`: with no host, return the any-address (for `bind`). */
 export const AI_PASSIVE = 1;

@@ -1,13 +1,13 @@
 /**
  * Text helpers the tutorial leans on: `bytes(text, "utf-8")`,
- * `str(data, "utf-8")` and `input(prompt)`, plus a line-splitting stream,
- * a byte-level line reader, and escaping of control characters before text
- * from the network reaches a terminal.
+ * `str(data, "utf-8")` and `input(prompt)`, with Python's
+ * `UnicodeDecodeError` and `UnicodeEncodeError`.
  *
  * @module
  */
 
 import { EOFError } from "./errors.ts";
+import { LineReader } from "./_line_reader.ts";
 
 /** An encoding name Python accepts, in any case and with `-` or `_`. */
 export type Encoding = string;
@@ -295,170 +295,6 @@ export function str(
     from = bad.start + bad.length;
   }
   return text + STRICT_UTF8.decode(data.subarray(from));
-}
-
-// C0 controls but tab, DEL, C1 controls, and bidirectional overrides.
-// deno-lint-ignore no-control-regex
-const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
-
-/**
- * Replaces control characters in text from the network with visible escapes
- * (`\x1b`, `\r`, `\x9b`...), so a peer cannot move the cursor, clear the
- * screen or rewrite earlier lines of a terminal. Tabs are kept; newlines
- * are kept unless `keepNewlines` is `false`.
- *
- * @param text Text received from a peer.
- * @param keepNewlines Whether `\n` passes through unchanged.
- * @returns Text that is safe to write to a terminal.
- *
- * @example
- * ```ts
- * import { escapeControl } from "@pysocket/pysocket";
- * console.log(escapeControl("hi\x1b[2J")); // "hi\\x1b[2J"
- * ```
- */
-export function escapeControl(text: string, keepNewlines = true): string {
-  return text.replace(
-    CONTROL,
-    (c) => {
-      if (c === "\n" && keepNewlines) return c;
-      if (c === "\r") return "\\r";
-      if (c === "\n") return "\\n";
-      const code = c.charCodeAt(0);
-      return code > 0xff
-        ? `\\u${code.toString(16).padStart(4, "0")}`
-        : `\\x${code.toString(16).padStart(2, "0")}`;
-    },
-  );
-}
-
-/**
- * A `TransformStream` that splits text into lines, accepting `\n` and
- * `\r\n` endings, like `TextLineStream` from the Deno standard library
- * (which cannot be fetched here). The last line is emitted even without a
- * trailing newline.
- *
- * @example
- * ```ts
- * import { LineSplitStream } from "@pysocket/pysocket";
- * const lines = ReadableStream.from(["a\nb", "\r\nc"]).pipeThrough(new LineSplitStream());
- * console.log(await Array.fromAsync(lines)); // ["a", "b", "c"]
- * ```
- */
-export class LineSplitStream extends TransformStream<string, string> {
-  /** Creates the stream. */
-  constructor() {
-    let rest = "";
-    super({
-      transform(chunk, controller) {
-        const parts = (rest + chunk).split("\n");
-        rest = parts.pop()!;
-        for (const line of parts) {
-          controller.enqueue(line.endsWith("\r") ? line.slice(0, -1) : line);
-        }
-      },
-      flush(controller) {
-        if (rest !== "") {
-          controller.enqueue(rest.endsWith("\r") ? rest.slice(0, -1) : rest);
-        }
-      },
-    });
-  }
-}
-
-/** Something with Deno's `read(p)` contract: stdin, a `Deno.Conn`, a file. */
-export interface ByteReader {
-  /** Reads into `p`; resolves to the count read, or `null` at end. */
-  read(p: Uint8Array): Promise<number | null>;
-}
-
-/**
- * Reads lines from a byte source such as `Deno.stdin`, whether it is a
- * terminal or a pipe. Lines are split on `\n` (a `\r` before it is dropped)
- * and decoded as UTF-8, a character split across reads included; invalid
- * bytes become U+FFFD rather than failing.
- *
- * A read that is abandoned is not lost: the next `readLine()` call gets the
- * bytes it brings. Keep the promise of a `readLine()` you race against
- * something else and await it later, rather than calling again.
- *
- * @example
- * ```ts
- * import { LineReader } from "@pysocket/pysocket";
- * const chunks = [new TextEncoder().encode("one\r\ntw"), new TextEncoder().encode("o\n")];
- * const reader = new LineReader({
- *   read(p) {
- *     const next = chunks.shift();
- *     if (!next) return Promise.resolve(null);
- *     p.set(next);
- *     return Promise.resolve(next.length);
- *   },
- * });
- * console.log(await reader.readLine(), await reader.readLine(), await reader.readLine());
- * // "one" "two" null
- * ```
- */
-export class LineReader {
-  #source: ByteReader;
-  #buffer: Uint8Array = new Uint8Array(0);
-  #pending: Promise<number | null> | null = null;
-  #chunk = new Uint8Array(65536);
-  #ended = false;
-
-  /**
-   * Creates a reader.
-   *
-   * @param source Where the bytes come from.
-   */
-  constructor(source: ByteReader) {
-    this.#source = source;
-  }
-
-  /**
-   * Reads the next line, without its line ending.
-   *
-   * @returns The line, or `null` at end of input (a last line without a
-   * newline is returned first).
-   */
-  async readLine(): Promise<string | null> {
-    while (true) {
-      const newline = this.#buffer.indexOf(0x0a);
-      if (newline !== -1) {
-        const end = newline > 0 && this.#buffer[newline - 1] === 0x0d
-          ? newline - 1
-          : newline;
-        const line = LOOSE_UTF8.decode(this.#buffer.subarray(0, end));
-        this.#buffer = this.#buffer.slice(newline + 1);
-        return line;
-      }
-      if (this.#ended) {
-        if (this.#buffer.length === 0) return null;
-        const line = LOOSE_UTF8.decode(this.#buffer);
-        this.#buffer = new Uint8Array(0);
-        return line;
-      }
-      await this.#fill();
-    }
-  }
-
-  /** Reads once more from the source into the buffer. */
-  #fill(): Promise<void> {
-    this.#pending ??= this.#source.read(this.#chunk);
-    const pending = this.#pending;
-    return pending.then((n) => {
-      // Another caller may already have taken this read's bytes.
-      if (this.#pending !== pending) return;
-      this.#pending = null;
-      if (n === null) {
-        this.#ended = true;
-        return;
-      }
-      const next = new Uint8Array(this.#buffer.length + n);
-      next.set(this.#buffer);
-      next.set(this.#chunk.subarray(0, n), this.#buffer.length);
-      this.#buffer = next;
-    });
-  }
 }
 
 let stdinReader: LineReader | undefined;

@@ -71,8 +71,9 @@
  */
 
 import { SOCK_STREAM } from "../../socket/constants.ts";
-import { type Address, formatAddress } from "../../socket/address.ts";
-import { escapeControl } from "../../socket/text.ts";
+import type { Address } from "../../socket/address.ts";
+import { formatAddress } from "../../socket/_address.ts";
+import { escapeControl } from "../_escape.ts";
 import type { Socket } from "../../socket/socket.ts";
 import { endOf } from "../_chat_messages.ts";
 import {
@@ -92,7 +93,7 @@ export type {
   DisconnectReason,
   TextSink,
 } from "../_chat.ts";
-export type { ByteReader } from "../../socket/text.ts";
+export type { ByteReader } from "../../socket/_line_reader.ts";
 export type { ChatOptions, ServerOptions } from "../_chat_args.ts";
 export type { ClientExtraOptions, ExtraOptions } from "../_extra_args.ts";
 export type { GateOptions, TlsOptions } from "../_gate.ts";

@@ -43,13 +43,9 @@
  */
 
 import { SOCK_DGRAM } from "../../socket/constants.ts";
-import {
-  type Address,
-  formatAddress,
-  isIPv4,
-  isIPv6,
-} from "../../socket/address.ts";
-import type { ByteReader } from "../../socket/text.ts";
+import type { Address } from "../../socket/address.ts";
+import { formatAddress, isIPv4, isIPv6 } from "../../socket/_address.ts";
+import type { ByteReader } from "../../socket/_line_reader.ts";
 import { Socket } from "../../socket/socket.ts";
 import { ConnectionResetError, PermissionError } from "../../socket/errors.ts";
 import { getaddrinfo } from "../../socket/resolve.ts";

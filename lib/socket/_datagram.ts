@@ -1,0 +1,295 @@
+/**
+ * Private: the engine of a datagram socket (UDP, Unix datagrams), under the
+ * `Socket` facade.
+ *
+ * One receive is pending at a time, into a full-size buffer reused between
+ * calls; a datagram is cut to the size asked for and copied out, the rest of
+ * it dropped, as in Python. A receive left running by a timed-out call is
+ * picked up by the next one. Receives take turns (see `_turns.ts`).
+ *
+ * @module
+ */
+
+import { AF_INET6, AF_UNIX } from "./constants.ts";
+import type { Address } from "./address.ts";
+import {
+  describeAddress,
+  endpointFor,
+  fromDenoAddr,
+  isLoopback,
+  unixPath,
+} from "./_address.ts";
+import { BlockingIOError, type OSError, TimeoutError } from "./errors.ts";
+import { bindError, oserror, translateError } from "./_translate.ts";
+import { Deadline, timed } from "./_deadline.ts";
+import { Turns } from "./_turns.ts";
+
+const ignore = () => {};
+
+type DatagramOptions =
+  | (Deno.UdpListenOptions & { transport: "udp" })
+  | (Deno.UnixListenDatagramOptions & { transport: "unixpacket" });
+
+/** `Deno.listenDatagram`, or a clear error when `--unstable-net` is off. */
+function listenDatagram(options: DatagramOptions): Deno.DatagramConn {
+  if (typeof Deno.listenDatagram !== "function") {
+    throw oserror(
+      "EOPNOTSUPP",
+      "datagram sockets need Deno's --unstable-net flag: run with " +
+        '`deno run --unstable-net`, or add "unstable": ["net"] to deno.json',
+    );
+  }
+  // The overloads do not accept the union; each branch is one of them.
+  return Deno.listenDatagram(
+    options as Deno.UdpListenOptions & { transport: "udp" },
+  );
+}
+
+/** Whether two Deno addresses name the same peer. */
+function sameAddr(a: Deno.Addr, b: Deno.Addr): boolean {
+  if (a.transport === "unixpacket" || b.transport === "unixpacket") {
+    return (a as Deno.UnixAddr).path === (b as Deno.UnixAddr).path;
+  }
+  const x = a as Deno.NetAddr, y = b as Deno.NetAddr;
+  if (x.port !== y.port) return false;
+  const norm = (h: string) =>
+    h === "localhost" ? "127.0.0.1" : h.replace(/^::ffff:/, "");
+  return norm(x.hostname) === norm(y.hostname);
+}
+
+/** A datagram socket: receives, sends, and an optional connected peer. */
+export class DatagramEngine {
+  /** The Deno datagram socket. */
+  readonly dgram: Deno.DatagramConn;
+  /** The peer set by `connect()`: the default destination and only source. */
+  peer: Deno.Addr | null = null;
+  #family: number;
+  #closed = false;
+  #reads = new Turns();
+  #readDeadline: Deadline | null = null;
+  #pending: Promise<[Uint8Array, Deno.Addr]> | null = null;
+  #buf: Uint8Array | null = null;
+  // The last sendto() destination, so a reply loop does not re-parse it.
+  #lastHost = "";
+  #lastPort = -1;
+  #lastDest: Deno.Addr | null = null;
+
+  /**
+   * Opens a datagram socket bound to `address` (`null`: an unbound Unix
+   * datagram socket, which can send but has no address to answer).
+   *
+   * @param family The socket's family.
+   * @param address Where to bind.
+   * @param call The method, for messages.
+   * @param reuseAddress Whether to set `SO_REUSEADDR` (UDP).
+   * @returns The engine.
+   */
+  static open(
+    family: number,
+    address: Address | null,
+    call: string,
+    reuseAddress = false,
+  ): DatagramEngine {
+    let options: DatagramOptions;
+    if (family === AF_UNIX) {
+      options = address === null
+        ? { transport: "unixpacket" } as DatagramOptions
+        : { transport: "unixpacket", path: unixPath(address, call) };
+    } else {
+      const { hostname, port } = endpointFor(address!, family, call);
+      options = { hostname, port, transport: "udp", reuseAddress };
+    }
+    try {
+      return new DatagramEngine(family, listenDatagram(options));
+    } catch (err) {
+      if (err instanceof TypeError || err instanceof RangeError) throw err;
+      if (address === null) {
+        throw translateError(
+          err,
+          "cannot open an unbound AF_UNIX datagram socket",
+        );
+      }
+      throw bindError(err, call, describeAddress(address));
+    }
+  }
+
+  /**
+   * Adopts an open datagram socket.
+   *
+   * @param family The socket's family.
+   * @param dgram The Deno datagram socket.
+   */
+  constructor(family: number, dgram: Deno.DatagramConn) {
+    this.#family = family;
+    this.dgram = dgram;
+  }
+
+  /** Whether a receive is still in flight. */
+  get busy(): boolean {
+    return this.#pending !== null;
+  }
+
+  #fail(err: unknown, call: string): OSError {
+    if (this.#closed) {
+      return oserror("EBADF", `cannot ${call}: the socket was closed`, err);
+    }
+    return translateError(err, `cannot ${call}`);
+  }
+
+  /**
+   * Receives the next datagram (from the peer only, once connected).
+   *
+   * @param bufsize The most bytes to return; the rest is dropped.
+   * @param timeout The socket's timeout.
+   * @param call The method, for messages.
+   * @returns The bytes and the sender.
+   */
+  receive(
+    bufsize: number,
+    timeout: number | null,
+    call: string,
+  ): Promise<[Uint8Array, Address]> {
+    if (this.#reads.take()) return this.#receive(bufsize, timeout, call);
+    return this.#queued(bufsize, timeout, call);
+  }
+
+  async #queued(
+    bufsize: number,
+    timeout: number | null,
+    call: string,
+  ): Promise<[Uint8Array, Address]> {
+    const start = performance.now();
+    await this.#reads.wait(timeout, this.#readDeadline ??= new Deadline());
+    let left = timeout;
+    if (timeout !== null && timeout !== 0) {
+      left = timeout - (performance.now() - start) / 1000;
+      if (left <= 0) {
+        this.#reads.release();
+        throw new TimeoutError("timed out");
+      }
+    }
+    return this.#receive(bufsize, left, call);
+  }
+
+  async #receive(
+    bufsize: number,
+    timeout: number | null,
+    call: string,
+  ): Promise<[Uint8Array, Address]> {
+    try {
+      while (true) {
+        let pending = this.#pending;
+        if (!pending) {
+          this.#buf ??= new Uint8Array(
+            this.#family === AF_UNIX ? 262144 : 65536,
+          );
+          pending = this.dgram.receive(this.#buf);
+          pending.catch(ignore);
+          this.#pending = pending;
+        }
+        let data: Uint8Array, from: Deno.Addr;
+        try {
+          [data, from] = timeout === null ? await pending : await timed(
+            pending,
+            timeout,
+            this.#readDeadline ??= new Deadline(),
+          );
+        } catch (err) {
+          if (err instanceof TimeoutError || err instanceof BlockingIOError) {
+            throw err;
+          }
+          this.#pending = null;
+          throw this.#fail(err, call);
+        }
+        this.#pending = null;
+        // A connected datagram socket only hears its peer, as in the kernel.
+        if (this.peer && !sameAddr(this.peer, from)) continue;
+        return [
+          data.slice(0, Math.min(data.length, bufsize)),
+          fromDenoAddr(from, this.#family),
+        ];
+      }
+    } finally {
+      this.#reads.release();
+    }
+  }
+
+  /**
+   * The Deno address to send to, from a Python-style one (the last one is
+   * remembered, so a reply loop does not parse it again).
+   *
+   * @param target The address given to `sendto`.
+   * @returns The destination.
+   */
+  destination(target: Address): Deno.Addr {
+    if (this.#family === AF_UNIX) {
+      return { transport: "unixpacket", path: unixPath(target, "sendto") };
+    }
+    if (
+      this.#lastDest && Array.isArray(target) &&
+      target[0] === this.#lastHost && target[1] === this.#lastPort
+    ) {
+      return this.#lastDest;
+    }
+    const { hostname, port } = endpointFor(target, this.#family, "sendto");
+    const dest: Deno.Addr = { transport: "udp", hostname, port };
+    this.#lastHost = (target as [string, number])[0];
+    this.#lastPort = port;
+    this.#lastDest = dest;
+    return dest;
+  }
+
+  /**
+   * Sends one datagram.
+   *
+   * @param data The bytes.
+   * @param dest Where to.
+   * @param call The method, for messages.
+   * @returns The count sent.
+   */
+  async send(data: Uint8Array, dest: Deno.Addr, call: string): Promise<number> {
+    try {
+      return await this.dgram.send(data, dest);
+    } catch (err) {
+      if (
+        err instanceof Deno.errors.Busy && this.#pending &&
+        dest.transport === "unixpacket"
+      ) {
+        // Deno's Unix datagram sockets do one thing at a time.
+        throw oserror(
+          "EALREADY",
+          `cannot ${call} while a recv waits on this AF_UNIX datagram socket: Deno cannot do both at once on Unix datagram sockets (UDP sockets can); let the recv finish first`,
+        );
+      }
+      if (this.#closed) throw this.#fail(err, call);
+      throw translateError(err, `cannot ${call} to ${describeAddress(dest)}`);
+    }
+  }
+
+  /** Closes the socket; operations still waiting fail with EBADF. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#readDeadline?.clear();
+    try {
+      this.dgram.close();
+    } catch {
+      // Already closed.
+    }
+  }
+
+  /**
+   * The local address that an automatic bind takes for `dest`, as Python
+   * binds: every interface, or the loopback address when sending to
+   * loopback, so `--allow-net=127.0.0.1` is enough.
+   *
+   * @param family The socket's family.
+   * @param host The destination host.
+   * @returns The address to bind.
+   */
+  static autoBindAddress(family: number, host: string): Address {
+    return isLoopback(host)
+      ? [family === AF_INET6 ? "::1" : "127.0.0.1", 0]
+      : [family === AF_INET6 ? "::" : "0.0.0.0", 0];
+  }
+}

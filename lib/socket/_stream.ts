@@ -1,0 +1,345 @@
+/**
+ * Private: the engine of a connected stream socket (TCP, Unix, TLS), under
+ * the `Socket` facade.
+ *
+ * Reads go through one pending `conn.read()` at a time: a call that times
+ * out leaves it running, and the next call picks up what it brings, so no
+ * byte is lost. Python's `recv` returns new bytes each time: the engine
+ * reads into a warm buffer of its own and copies out, which costs less than
+ * a fresh buffer per read (page faults; see `bench/PROFILE.md`), or reads
+ * straight into the caller's buffer for `recv_into`. A read started with a
+ * larger size than the next call asks for keeps the rest as leftover bytes.
+ *
+ * Calls of one direction take turns (see `_turns.ts`); a write left running
+ * by a timed-out call finishes before the next write starts, in order.
+ *
+ * @module
+ */
+
+import { SHUT_RD, SHUT_WR } from "./constants.ts";
+import { BlockingIOError, type OSError, TimeoutError } from "./errors.ts";
+import { oserror, translateError } from "./_translate.ts";
+import { Deadline, timed } from "./_deadline.ts";
+import { Turns } from "./_turns.ts";
+
+const EMPTY = new Uint8Array(0);
+/** Largest receive buffer the engine keeps between calls. */
+const MAX_SCRATCH = 256 * 1024;
+const ignore = () => {};
+
+/** Whether an error is a socket timeout, which leaves the operation running. */
+function isTimeout(err: unknown): boolean {
+  return err instanceof TimeoutError || err instanceof BlockingIOError;
+}
+
+/** A connected stream: reads, writes and shutdown on one `Deno.Conn`. */
+export class StreamEngine {
+  /** The Deno connection. */
+  readonly conn: Deno.Conn;
+  #closed = false;
+  #reads = new Turns();
+  #writes = new Turns();
+  #readDeadline: Deadline | null = null;
+  #writeDeadline: Deadline | null = null;
+  #pending: Promise<number | null> | null = null;
+  #readBuf: Uint8Array = EMPTY;
+  #scratch: Uint8Array = EMPTY;
+  #leftover: Uint8Array | null = null;
+  #eof = false;
+  #readShut = false;
+  #writeShut = false;
+  #pendingWrite: Promise<number> | null = null;
+
+  /**
+   * Adopts a connection.
+   *
+   * @param conn The open connection.
+   */
+  constructor(conn: Deno.Conn) {
+    this.conn = conn;
+  }
+
+  /** Whether an operation is still in flight, or bytes wait unread. */
+  get busy(): boolean {
+    return this.#pending !== null || this.#pendingWrite !== null ||
+      this.#leftover !== null;
+  }
+
+  /** Whether the sending side was shut down. */
+  get writeShut(): boolean {
+    return this.#writeShut;
+  }
+
+  /** The error for a failed operation: EBADF when close() interrupted it. */
+  #fail(err: unknown, call: string): OSError {
+    if (this.#closed) {
+      return oserror("EBADF", `cannot ${call}: the socket was closed`, err);
+    }
+    return translateError(err, `cannot ${call}`);
+  }
+
+  /**
+   * Receives up to `bufsize` bytes; empty at end of stream.
+   *
+   * @param bufsize The most bytes to return (checked by the caller).
+   * @param timeout The socket's timeout.
+   * @returns New bytes.
+   */
+  recv(bufsize: number, timeout: number | null): Promise<Uint8Array> {
+    if (this.#reads.take()) return this.#recv(bufsize, timeout);
+    return this.#afterTurn(
+      this.#reads,
+      timeout,
+      (left) => this.#recv(bufsize, left),
+    );
+  }
+
+  /** Waits for a turn, then runs `body` within what is left of the timeout. */
+  async #afterTurn<T>(
+    turns: Turns,
+    timeout: number | null,
+    body: (left: number | null) => Promise<T>,
+  ): Promise<T> {
+    const start = performance.now();
+    const deadline = turns === this.#reads
+      ? this.#readDeadline ??= new Deadline()
+      : this.#writeDeadline ??= new Deadline();
+    await turns.wait(timeout, deadline);
+    if (timeout === null || timeout === 0) return body(timeout);
+    const left = timeout - (performance.now() - start) / 1000;
+    if (left <= 0) {
+      turns.release();
+      throw new TimeoutError("timed out");
+    }
+    return body(left);
+  }
+
+  /** The read, with the turn held; releases it. */
+  async #recv(bufsize: number, timeout: number | null): Promise<Uint8Array> {
+    try {
+      if (bufsize === 0 || this.#readShut) return new Uint8Array(0);
+      const leftover = this.#leftover;
+      if (leftover) {
+        if (leftover.length <= bufsize) {
+          this.#leftover = null;
+          return leftover;
+        }
+        this.#leftover = leftover.subarray(bufsize);
+        return leftover.subarray(0, bufsize);
+      }
+      if (this.#eof) return new Uint8Array(0);
+      const pending = this.#pending ?? this.#startRead(bufsize, timeout);
+      let n: number | null;
+      try {
+        n = timeout === null ? await pending : await timed(
+          pending,
+          timeout,
+          this.#readDeadline ??= new Deadline(),
+        );
+      } catch (err) {
+        if (isTimeout(err)) throw err;
+        this.#pending = null;
+        throw this.#fail(err, "recv");
+      }
+      this.#pending = null;
+      const buf = this.#readBuf;
+      this.#readBuf = EMPTY;
+      if (n === null) {
+        this.#eof = true;
+        return new Uint8Array(0);
+      }
+      if (n > bufsize) {
+        // A read started by an earlier call with a larger size.
+        this.#leftover = buf.slice(bufsize, n);
+        return buf.slice(0, bufsize);
+      }
+      // Python returns new bytes each time: copy them out and keep the warm
+      // buffer for the next read. recv_into() skips both.
+      return buf.slice(0, n);
+    } finally {
+      this.#reads.release();
+    }
+  }
+
+  /** Starts a read into the warm buffer, kept for the call that finishes it. */
+  #startRead(bufsize: number, timeout: number | null): Promise<number | null> {
+    let scratch = this.#scratch;
+    if (scratch.length < bufsize) {
+      scratch = new Uint8Array(bufsize);
+      if (bufsize <= MAX_SCRATCH) this.#scratch = scratch;
+    }
+    this.#readBuf = scratch.length === bufsize
+      ? scratch
+      : scratch.subarray(0, bufsize);
+    const pending = this.conn.read(this.#readBuf);
+    // A read that may be left running must not reject unobserved.
+    if (timeout !== null) pending.catch(ignore);
+    this.#pending = pending;
+    return pending;
+  }
+
+  /**
+   * Receives into `target`; 0 at end of stream.
+   *
+   * @param target Where to put the bytes (its whole length is wanted).
+   * @param timeout The socket's timeout.
+   * @returns How many bytes were received.
+   */
+  async recvInto(target: Uint8Array, timeout: number | null): Promise<number> {
+    if (
+      timeout === null && !this.#pending && !this.#leftover && !this.#eof &&
+      !this.#readShut && target.length > 0 && this.#reads.take()
+    ) {
+      // Straight into the caller's buffer: no allocation, no copy.
+      try {
+        const n = await this.conn.read(target);
+        if (n === null) this.#eof = true;
+        return n ?? 0;
+      } catch (err) {
+        throw this.#fail(err, "recv_into");
+      } finally {
+        this.#reads.release();
+      }
+    }
+    const data = await this.recv(target.length, timeout);
+    target.set(data);
+    return data.length;
+  }
+
+  /**
+   * Sends once; returns how many bytes the OS took.
+   *
+   * @param data The bytes.
+   * @param timeout The socket's timeout.
+   * @param call The method, for messages.
+   * @returns The count sent.
+   */
+  send(
+    data: Uint8Array,
+    timeout: number | null,
+    call = "send",
+  ): Promise<number> {
+    const run = (left: number | null) =>
+      this.#guard(() => this.#write(data, left, call), call);
+    if (this.#writes.take()) return run(timeout);
+    return this.#afterTurn(this.#writes, timeout, run);
+  }
+
+  /**
+   * Sends all of `data`.
+   *
+   * @param data The bytes.
+   * @param timeout The socket's timeout.
+   */
+  sendall(data: Uint8Array, timeout: number | null): Promise<void> {
+    if (!this.#writes.take()) {
+      return this.#afterTurn(
+        this.#writes,
+        timeout,
+        (left) => this.#guard(() => this.#writeAll(data, left), "sendall"),
+      );
+    }
+    return this.#guard(() => this.#writeAll(data, timeout), "sendall");
+  }
+
+  /** Runs a write with the turn held, after checking the sending side. */
+  async #guard<T>(body: () => Promise<T>, call: string): Promise<T> {
+    try {
+      if (this.#writeShut) {
+        throw oserror(
+          "EPIPE",
+          `cannot ${call}: the socket was shut down for writing`,
+        );
+      }
+      return await body();
+    } finally {
+      this.#writes.release();
+    }
+  }
+
+  async #writeAll(data: Uint8Array, timeout: number | null): Promise<void> {
+    if (timeout === null && !this.#pendingWrite) {
+      // The common case, straight to Deno: no timeout, nothing in flight.
+      try {
+        while (data.length > 0) {
+          data = data.subarray(await this.conn.write(data));
+        }
+      } catch (err) {
+        throw this.#fail(err, "sendall");
+      }
+      return;
+    }
+    while (data.length > 0) {
+      data = data.subarray(await this.#write(data, timeout, "sendall"));
+    }
+  }
+
+  async #write(
+    data: Uint8Array,
+    timeout: number | null,
+    call: string,
+  ): Promise<number> {
+    // A write left running by a timed-out call finishes first, in order.
+    if (this.#pendingWrite) {
+      try {
+        await this.#pendingWrite;
+      } catch {
+        // Its error is reported by the write below.
+      }
+      this.#pendingWrite = null;
+    }
+    try {
+      if (timeout === null || timeout === 0) return await this.conn.write(data);
+      const pending = this.conn.write(data);
+      pending.catch(ignore);
+      this.#pendingWrite = pending;
+      const n = await timed(
+        pending,
+        timeout,
+        this.#writeDeadline ??= new Deadline(),
+      );
+      this.#pendingWrite = null;
+      return n;
+    } catch (err) {
+      if (err instanceof TimeoutError) throw err;
+      this.#pendingWrite = null;
+      throw this.#fail(err, call);
+    }
+  }
+
+  /**
+   * Shuts down a direction: `SHUT_WR` (or `SHUT_RDWR`) after the writes in
+   * flight; `SHUT_RD` only makes later reads return end of stream.
+   *
+   * @param how `SHUT_RD`, `SHUT_WR` or `SHUT_RDWR`.
+   */
+  async shutdown(how: number): Promise<void> {
+    if (how !== SHUT_WR) this.#readShut = true;
+    if (how === SHUT_RD || this.#writeShut) return;
+    await this.#writes.wait(null, this.#writeDeadline ??= new Deadline());
+    try {
+      if (this.#writeShut) return;
+      if (this.#pendingWrite) await this.#pendingWrite.catch(ignore);
+      this.#writeShut = true;
+      await this.conn.closeWrite();
+    } catch (err) {
+      throw this.#fail(err, "shutdown");
+    } finally {
+      this.#writes.release();
+    }
+  }
+
+  /** Closes the connection; operations still waiting fail with EBADF. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#readDeadline?.clear();
+    this.#writeDeadline?.clear();
+    this.#leftover = null;
+    try {
+      this.conn.close();
+    } catch {
+      // Already closed by Deno (for example after a reset).
+    }
+  }
+}
