@@ -6,8 +6,9 @@
  * whoever sent it. A client that vanished (Windows reports a reset on the
  * next receive, which stopped the Python original) is reported and
  * forgotten; the server carries on. UDP has no connections, so a client
- * counts as connected from its first datagram until it sends `exit`. See
- * `lib/_chat.ts` for the full output contract.
+ * counts as connected from its first datagram until it sends `exit`.
+ * Beyond the tutorial: `--echo`, `--stream`, `--allow`/`--deny` and
+ * `--max-message`. See the `./cli` module for the full output contract.
  *
  * Requires Deno's `--unstable-net` (UDP is unstable in Deno) and
  * `allow-net` permission for the address it listens on and for the
@@ -28,17 +29,78 @@ import { SOCK_DGRAM } from "../socket/constants.ts";
 import { bytes } from "../socket/text.ts";
 import type { Address } from "../socket/address.ts";
 import { ConnectionResetError, PermissionError } from "../socket/errors.ts";
-import { type ChatIO, listenOn, peerName, runChat, runMain } from "./_chat.ts";
-import { BUFSIZE, datagramText, endOf } from "./_chat_messages.ts";
-import type { ServerOptions } from "./_chat_args.ts";
-import { AccessList } from "./_access.ts";
-import { hostOf } from "./_gate.ts";
+import type { ChatIO } from "./_events.ts";
+import { OPTIONS } from "./_common_options.ts";
+import { BUFSIZE, datagramText, endOf } from "./_messages.ts";
+import type { Endpoint, ProgramSpec } from "./_plan.ts";
+import type { ServerOptions } from "./_program_options.ts";
+import { peerName, type Run, runMain, runProgram } from "./_run.ts";
+import { openServerSocket, unixFolder } from "./_sockets.ts";
 import { udpStreamServer } from "./modes/udp_stream.ts";
 
-export type { ChatEvent, ChatIO, DisconnectReason, TextSink } from "./_chat.ts";
+export type { ChatEvent, ChatIO, DisconnectReason } from "./_events.ts";
+export type { TextSink } from "./_output.ts";
 export type { ByteReader } from "../socket/_line_reader.ts";
-export type { ChatOptions, ServerOptions } from "./_chat_args.ts";
-export type { ClientExtraOptions, ExtraOptions } from "./_extra_args.ts";
+export type { ChatOptions, ServerOptions } from "./_program_options.ts";
+
+/** The flags of a UDP program on a Unix socket: its folder, and the net. */
+export function unixDatagramFlags(endpoint: Endpoint): string {
+  const dir = unixFolder(endpoint.path!);
+  return `--allow-read=${dir} --allow-write=${dir} --allow-net`;
+}
+
+/** A host as `--allow-net` takes it: IPv6 in brackets. */
+function bracket(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+/** `pysocket udp-server`: its options, help and permissions, declared once. */
+export const UDP_SERVER: ProgramSpec = {
+  name: "udp-server",
+  server: true,
+  datagram: true,
+  summary:
+    "Answers UDP datagrams: shows client>MESSAGE, asks server> for the reply,\n" +
+    "sends it to whoever sent the message.",
+  modes: ["chat", "echo", "stream", "stream-echo"],
+  options: [
+    OPTIONS.host(true),
+    OPTIONS.port(true),
+    OPTIONS.ipv4,
+    OPTIONS.ipv6,
+    OPTIONS.unix("datagram", ["chat", "echo"]),
+    OPTIONS.echo,
+    OPTIONS.stream(
+      "nc -u -l style: the first client's datagrams to stdout,\n" +
+        "stdin to it, both at once, bytes unchanged (with --echo:\n" +
+        "every datagram back to its sender)",
+    ),
+    OPTIONS.allow("answer only these addresses or CIDR ranges"),
+    OPTIONS.deny("drop datagrams from these addresses or ranges"),
+    OPTIONS.maxMessage("drop datagrams longer than this (default 64K)"),
+    OPTIONS.idleTimeout(
+      "--stream: give up after that long without a datagram;\n" +
+        "after end of input, the quiet time before exiting (1 s)",
+      ["stream", "stream-echo"],
+      "the chat server waits for anyone",
+    ),
+    OPTIONS.json,
+  ],
+  examples: [
+    "pysocket udp-server",
+    "pysocket udp-server --host 127.0.0.1 --port 0 --echo --json",
+  ],
+  inputNote: ".\nEnd of input closes the current session and stops the server.",
+  permissions(endpoint, bound) {
+    if (endpoint.path) return unixDatagramFlags(endpoint);
+    const { host } = endpoint;
+    // Replies go to each client's own port: the whole host is needed.
+    if (host === "0.0.0.0" || host === "::") return "--allow-net";
+    return `--allow-net=${bracket(host)}${
+      bound && bound !== host ? `,${bracket(bound)}` : ""
+    }`;
+  },
+};
 
 /**
  * Runs the UDP chat server until its input ends, Ctrl-C, or `io.signal`.
@@ -46,21 +108,22 @@ export type { ClientExtraOptions, ExtraOptions } from "./_extra_args.ts";
  * Each datagram is shown as `client>MESSAGE` and answered, to its sender,
  * with a line of input (or, with `echo`, with the bytes received). `exit`
  * from a client is not answered: it ends that client's session. End of
- * input stops the server. (`timeout` does not apply: the server waits for
- * anyone.)
+ * input stops the server. With `stream`, runs `nc -u -l` style instead.
  *
  * Requires `--unstable-net`, and `allow-net` permission for the address it
  * listens on and the clients it answers.
  *
  * @experimental
  * @tags allow-net
- * @param options Where to listen, `echo`, `json`.
+ * @param options Where to listen, `echo`, `json`, and the rest of the
+ * command line's options in camelCase.
  * @param io Where to read replies and write output; the process's own by default.
  * @returns The exit code: 0 when input ended, 1 on failure, 2 for bad
  * options, 130 when interrupted.
  *
  * @example An echo server on a free port, and one client
  * ```ts
+ * import assert from "node:assert/strict";
  * import { udpServer } from "@pysocket/pysocket/udp-server";
  * import { udpClient } from "@pysocket/pysocket/udp-client";
  *
@@ -77,114 +140,125 @@ export type { ClientExtraOptions, ExtraOptions } from "./_extra_args.ts";
  *   stdout: (text) => output += text,
  * });
  * stop.abort();
- * console.log(code, output); // 0 "server>hi\n"
- * console.log(await server); // 130
+ * assert.equal(code, 0);
+ * assert.equal(output, "server>hi\n");
+ * assert.equal(await server, 130);
  * ```
  */
-export async function udpServer(
+export function udpServer(
   options: ServerOptions = {},
   io?: ChatIO,
 ): Promise<number> {
-  // Beyond the tutorial: `nc -u` style stream mode.
-  if (options.stream) return await udpStreamServer(options, io);
-  return await runChat("udp-server", options, io, async (chat, endpoint) => {
-    if (!chat.options.echo) chat.readAhead();
-    // --allow/--deny and --max-message: refused datagrams are dropped
-    // without a line, so a flood of them cannot flood the output.
-    const access = new AccessList(chat.options);
-    const maxMessage = chat.options.maxMessage ?? Infinity;
-    const sock = await listenOn(chat, endpoint, SOCK_DGRAM);
-    // Clients seen since their first datagram, until their `exit`.
-    const sessions = new Set<string>();
-    let lastPeer: string | null = null;
-    const forget = (peer: string, err: unknown) => {
+  return runProgram(
+    UDP_SERVER,
+    options,
+    io,
+    (run) =>
+      run.plan.mode === "stream" || run.plan.mode === "stream-echo"
+        ? udpStreamServer(run)
+        : chat(run),
+  );
+}
+
+/** The tutorial's UDP server: each datagram answered by a line of input. */
+async function chat(run: Run): Promise<number> {
+  const echo = run.plan.mode === "echo";
+  if (!echo) run.readAhead();
+  const { access, limits, endpoint } = run.plan;
+  const sock = await openServerSocket(run, SOCK_DGRAM);
+  // Clients seen since their first datagram, until their `exit`.
+  const sessions = new Set<string>();
+  let lastPeer: string | null = null;
+  const forget = (peer: string, err: unknown) => {
+    sessions.delete(peer);
+    const end = endOf(err);
+    run.emit({
+      event: "disconnected",
+      peer,
+      reason: end.reason,
+      message: end.reason === "reset"
+        ? "the client is gone (connection reset)"
+        : run.explain(err).message,
+    });
+  };
+  // With no reply left, the next datagram could not be answered: stop,
+  // closing the sessions still open.
+  const exhausted = run.inputExhausted().then(() => null);
+  while (true) {
+    let data: Uint8Array, address: Address;
+    try {
+      const receiving = sock.recvfrom(BUFSIZE);
+      receiving.catch(() => {}); // It fails once closed, if it lost the race.
+      const received = await Promise.race([receiving, exhausted]);
+      if (!received) {
+        for (const peer of sessions) {
+          run.emit({ event: "disconnected", peer, reason: "end of input" });
+        }
+        run.emit({ event: "stopped", reason: "end of input" });
+        return 0;
+      }
+      [data, address] = received;
+      // --allow/--deny and --max-message: refused datagrams are dropped
+      // without a line, so a flood of them cannot flood the output.
+      if (
+        data.length > limits.maxMessage ||
+        (access &&
+          !access.allows(typeof address === "string" ? address : address[0]))
+      ) continue;
+    } catch (err) {
+      if (run.closed) return 130;
+      if (err instanceof ConnectionResetError) {
+        // Windows: a reply sent earlier found no one. Not a reason to stop.
+        if (lastPeer !== null) forget(lastPeer, err);
+        lastPeer = null;
+        continue;
+      }
+      throw run.explain(err, `cannot receive on ${endpoint.display}`);
+    }
+    const peer = peerName(address);
+    const text = datagramText(data);
+    if (!sessions.has(peer)) {
+      sessions.add(peer);
+      run.emit({ event: "connected", peer });
+    }
+    if (text === "exit") {
       sessions.delete(peer);
-      const end = endOf(err);
-      chat.emit({
+      run.emit({ event: "disconnected", peer, reason: "exit" });
+      continue;
+    }
+    run.emit({ event: "message", from: "client", peer, text });
+    let reply = data;
+    if (!echo) {
+      const answer = await run.readReply("server>");
+      if (answer.kind !== "line") {
+        run.emit({ event: "disconnected", peer, reason: "end of input" });
+        run.emit({ event: "stopped", reason: "end of input" });
+        return 0;
+      }
+      reply = bytes(answer.line);
+    }
+    if (peer === "") {
+      sessions.delete(peer);
+      run.emit({
         event: "disconnected",
         peer,
-        reason: end.reason,
-        message: end.reason === "reset"
-          ? "the client is gone (connection reset)"
-          : chat.explain(err).message,
+        reason: "error",
+        message:
+          "the client's socket has no path to reply to (bind it to a path)",
       });
-    };
-    // With no reply left, the next datagram could not be answered: stop,
-    // closing the sessions still open.
-    const exhausted = chat.inputExhausted().then(() => null);
-    while (true) {
-      let data: Uint8Array, address: Address;
-      try {
-        const receiving = sock.recvfrom(BUFSIZE);
-        receiving.catch(() => {}); // It fails once closed, if it lost the race.
-        const received = await Promise.race([receiving, exhausted]);
-        if (!received) {
-          for (const peer of sessions) {
-            chat.emit({ event: "disconnected", peer, reason: "end of input" });
-          }
-          chat.emit({ event: "stopped", reason: "end of input" });
-          return 0;
-        }
-        [data, address] = received;
-        if (
-          data.length > maxMessage ||
-          (!access.empty && !access.allows(hostOf(address)))
-        ) continue;
-      } catch (err) {
-        if (chat.closed) return 130;
-        if (err instanceof ConnectionResetError) {
-          // Windows: a reply sent earlier found no one. Not a reason to stop.
-          if (lastPeer !== null) forget(lastPeer, err);
-          lastPeer = null;
-          continue;
-        }
-        throw chat.explain(err, `cannot receive on ${endpoint.display}`);
-      }
-      const peer = peerName(address);
-      const text = datagramText(data);
-      if (!sessions.has(peer)) {
-        sessions.add(peer);
-        chat.emit({ event: "connected", peer });
-      }
-      if (text === "exit") {
-        sessions.delete(peer);
-        chat.emit({ event: "disconnected", peer, reason: "exit" });
-        continue;
-      }
-      chat.emit({ event: "message", from: "client", peer, text });
-      let reply = data;
-      if (!chat.options.echo) {
-        const answer = await chat.readReply("server>");
-        if (answer.kind !== "line") {
-          chat.emit({ event: "disconnected", peer, reason: "end of input" });
-          chat.emit({ event: "stopped", reason: "end of input" });
-          return 0;
-        }
-        reply = bytes(answer.line);
-      }
-      if (peer === "") {
-        sessions.delete(peer);
-        chat.emit({
-          event: "disconnected",
-          peer,
-          reason: "error",
-          message:
-            "the client's socket has no path to reply to (bind it to a path)",
-        });
-        continue;
-      }
-      try {
-        await sock.sendto(reply, address);
-        lastPeer = peer;
-      } catch (err) {
-        if (chat.closed) return 130;
-        if (err instanceof PermissionError) {
-          throw chat.explain(err, `cannot reply to ${peer}`);
-        }
-        forget(peer, err);
-      }
+      continue;
     }
-  });
+    try {
+      await sock.sendto(reply, address);
+      lastPeer = peer;
+    } catch (err) {
+      if (run.closed) return 130;
+      if (err instanceof PermissionError) {
+        throw run.explain(err, `cannot reply to ${peer}`);
+      }
+      forget(peer, err);
+    }
+  }
 }
 
 /**
@@ -198,14 +272,15 @@ export async function udpServer(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { main } from "@pysocket/pysocket/udp-server";
  * let version = "";
- * await main(["--version"], { stdout: (text) => version += text });
- * console.log(version.startsWith("pysocket ")); // true
+ * assert.equal(await main(["--version"], { stdout: (text) => version += text }), 0);
+ * assert.match(version, /^pysocket \d+\.\d+\.\d+\n$/);
  * ```
  */
 export function main(args: string[], io?: ChatIO): Promise<number> {
-  return runMain("udp-server", args, io, udpServer);
+  return runMain(UDP_SERVER, args, io, udpServer);
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -124,6 +124,23 @@ export class Deadline {
     );
   }
 
+  /**
+   * Resolves once `last()` (a `performance.now()` time, such as the last
+   * byte's) is `seconds` in the past: a wait for quiet that each new
+   * activity extends.
+   *
+   * @param seconds The quiet time.
+   * @param last When the last activity was.
+   * @returns A promise of the quiet.
+   */
+  async quiet(seconds: number, last: () => number): Promise<void> {
+    while (true) {
+      const left = last() + seconds * 1000 - performance.now();
+      if (left <= 0) return;
+      await this.sleep(left / 1000);
+    }
+  }
+
   /** Stops the timer and forgets every wait (they never expire). */
   clear(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);

@@ -239,7 +239,11 @@ const ERRNO_TABLE: Record<string, [number, number, number]> = {
   EAGAIN: [11, 35, 11],
   EACCES: [13, 13, 13],
   EEXIST: [17, 17, 17],
+  ENOTDIR: [20, 20, 20],
+  EISDIR: [21, 21, 21],
   EINVAL: [22, 22, 22],
+  ENFILE: [23, 23, 23],
+  EMFILE: [24, 24, 10024],
   EPIPE: [32, 32, 32],
   EWOULDBLOCK: [11, 35, 10035],
   EINPROGRESS: [115, 36, 10036],
@@ -266,6 +270,7 @@ const ERRNO_TABLE: Record<string, [number, number, number]> = {
   ENOTCONN: [107, 57, 10057],
   ESHUTDOWN: [108, 58, 10058],
   ETIMEDOUT: [110, 60, 10060],
+  ENAMETOOLONG: [36, 63, 10063],
   ECONNREFUSED: [111, 61, 10061],
   EHOSTUNREACH: [113, 65, 10065],
 };
@@ -279,7 +284,11 @@ export type ErrnoName =
   | "EAGAIN"
   | "EACCES"
   | "EEXIST"
+  | "ENOTDIR"
+  | "EISDIR"
   | "EINVAL"
+  | "ENFILE"
+  | "EMFILE"
   | "EPIPE"
   | "EWOULDBLOCK"
   | "EINPROGRESS"
@@ -305,6 +314,7 @@ export type ErrnoName =
   | "ENOTCONN"
   | "ESHUTDOWN"
   | "ETIMEDOUT"
+  | "ENAMETOOLONG"
   | "ECONNREFUSED"
   | "EHOSTUNREACH";
 
@@ -353,7 +363,11 @@ const STRERROR: Record<ErrnoName, string> = {
   EAGAIN: "Resource temporarily unavailable",
   EACCES: "Permission denied",
   EEXIST: "File exists",
+  ENOTDIR: "Not a directory",
+  EISDIR: "Is a directory",
   EINVAL: "Invalid argument",
+  ENFILE: "Too many open files in system",
+  EMFILE: "Too many open files",
   EPIPE: "Broken pipe",
   EWOULDBLOCK: "Resource temporarily unavailable",
   EINPROGRESS: "Operation now in progress",
@@ -379,6 +393,7 @@ const STRERROR: Record<ErrnoName, string> = {
   ENOTCONN: "Transport endpoint is not connected",
   ESHUTDOWN: "Cannot send after transport endpoint shutdown",
   ETIMEDOUT: "Connection timed out",
+  ENAMETOOLONG: "File name too long",
   ECONNREFUSED: "Connection refused",
   EHOSTUNREACH: "No route to host",
 };

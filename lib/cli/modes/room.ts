@@ -40,7 +40,7 @@
  * message is relayed or printed: no peer can drive another's terminal or
  * the operator's.
  *
- * ## Limits (see `limits.ts`)
+ * ## Limits (see `_limits.ts`)
  *
  * A message longer than `--max-message` bytes (64 KiB by default)
  * disconnects its sender: the room never holds more than that per client,
@@ -62,6 +62,9 @@
  * keeps the status lines. The end of the operator's input does not stop
  * the room; Ctrl-C does (exit code 130).
  *
+ * The server engine (`_server.ts`) accepts, gates and counts the
+ * connections; this file is what happens inside the room.
+ *
  * @example Run it
  * ```sh
  * pysocket tcp-server --room --port 8888 --max-clients 50 --idle-timeout 600
@@ -70,90 +73,29 @@
  * @module
  */
 
-import { SOCK_STREAM } from "../../socket/constants.ts";
-import type { Address } from "../../socket/address.ts";
-import { formatAddress } from "../../socket/_address.ts";
 import { escapeControl } from "../_escape.ts";
+import type { LeaveReason, RoomEvent } from "../_events.ts";
+import { endOf } from "../_messages.ts";
+import { jsonLine } from "../_output.ts";
+import type { Run } from "../_run.ts";
+import { SendQueue } from "../_send_queue.ts";
+import { serve, type Session } from "../_server.ts";
+import type { Limits } from "../_limits.ts";
 import type { Socket } from "../../socket/socket.ts";
-import { endOf } from "../_chat_messages.ts";
-import {
-  type Chat,
-  type ChatIO,
-  listenOn,
-  runChat,
-  type TextSink,
-} from "../_chat.ts";
-import type { ServerOptions } from "../_chat_args.ts";
-import { checkLimits, type Limits, SendQueue } from "../_limits.ts";
-import { type GateOptions, ServerGate } from "../_gate.ts";
+import { Deadline, TIMED_OUT } from "../../socket/_deadline.ts";
 
-export type {
-  ChatEvent,
-  ChatIO,
-  DisconnectReason,
-  TextSink,
-} from "../_chat.ts";
-export type { ByteReader } from "../../socket/_line_reader.ts";
-export type { ChatOptions, ServerOptions } from "../_chat_args.ts";
-export type { ClientExtraOptions, ExtraOptions } from "../_extra_args.ts";
-export type { GateOptions, TlsOptions } from "../_gate.ts";
-export type { Limits } from "../_limits.ts";
+/** Quiet time that ends a message without a newline, in seconds. */
+export const PAUSE_SECONDS = 0.1;
 
-/** Quiet time that ends a message without a newline, in milliseconds. */
-export const PAUSE_MS = 100;
+/** How long a leaving or refused client's last notice may take to go out. */
+const NOTICE_SECONDS = 1;
 
 /** Size of each read. */
 const READ_SIZE = 16384;
 
-/** Options of {@linkcode tcpRoom}: where to listen, the gate, the limits. */
-export interface RoomOptions
-  extends ServerOptions, GateOptions, Partial<Limits> {}
-
-/** Why a client left the room. */
-export type LeaveReason =
-  | "exit"
-  | "closed"
-  | "reset"
-  | "timeout"
-  | "too long"
-  | "not reading"
-  | "error"
-  | "stopped";
-
-/** One thing that happened in the room, as printed with `--json`. */
-export type RoomEvent =
-  | { event: "joined"; peer: string; name: string }
-  | { event: "message"; peer: string; name: string; text: string }
-  | { event: "renamed"; peer: string; from: string; to: string }
-  | {
-    event: "left";
-    peer: string;
-    name: string;
-    reason: LeaveReason;
-    message?: string;
-  }
-  | { event: "denied"; peer: string; message: string }
-  | { event: "refused"; peer: string; message: string };
-
 const ENCODER = new TextEncoder();
 const DECODER = new TextDecoder("utf-8", { ignoreBOM: true });
 const NAME = /^[\p{L}\p{N}_.\-]{1,32}$/u;
-
-/** Writes all of `text` to a Deno output stream. */
-function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string) {
-  const data = ENCODER.encode(text);
-  for (let written = 0; written < data.length;) {
-    written += stream.writeSync(data.subarray(written));
-  }
-}
-
-/** A JSON line whose text is safe for a terminal too. */
-function jsonLine(event: RoomEvent): string {
-  return JSON.stringify(event).replace(
-    /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  ) + "\n";
-}
 
 /** What a client sent: a message, or the end of the conversation. */
 type Incoming =
@@ -167,7 +109,9 @@ type Incoming =
  */
 class Framer {
   #sock: Socket;
-  #limits: Limits;
+  #maxMessage: number;
+  #idleTimeout: number | null;
+  #timer = new Deadline();
   #pending: Promise<Uint8Array> | null = null;
   #partial: Uint8Array[] = [];
   #partialSize = 0;
@@ -177,34 +121,31 @@ class Framer {
   #burst = 0;
   #lastData = 0;
 
-  constructor(sock: Socket, limits: Limits) {
+  constructor(sock: Socket, maxMessage: number, idleTimeout: number | null) {
     this.#sock = sock;
-    this.#limits = limits;
+    this.#maxMessage = maxMessage;
+    this.#idleTimeout = idleTimeout;
   }
 
-  /** The next read, or `"quiet"` when `ms` pass first. */
-  async #read(ms: number | null): Promise<Uint8Array | "quiet"> {
+  /** Stops the timer (the member left). */
+  close(): void {
+    this.#timer.clear();
+  }
+
+  /** The next read, or `TIMED_OUT` when `seconds` pass first. */
+  async #read(seconds: number | null): Promise<Uint8Array | typeof TIMED_OUT> {
     if (!this.#pending) {
       this.#pending = this.#sock.recv(READ_SIZE);
       // If the socket is closed while nobody awaits this read.
       this.#pending.catch(() => {});
     }
-    const pending = this.#pending;
-    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      const result = ms === null ? await pending : await Promise.race([
-        pending,
-        new Promise<"quiet">((resolve) => {
-          timer = setTimeout(() => resolve("quiet"), ms);
-        }),
-      ]);
-      if (result !== "quiet") this.#pending = null;
+      const result = await this.#timer.within(this.#pending, seconds);
+      if (result !== TIMED_OUT) this.#pending = null;
       return result;
     } catch (err) {
       this.#pending = null;
       throw err;
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -213,9 +154,7 @@ class Framer {
     const size = this.#partialSize + (tail?.length ?? 0);
     this.#partial = [];
     this.#partialSize = 0;
-    if (size > this.#limits.maxMessage) {
-      return { kind: "end", reason: "too long" };
-    }
+    if (size > this.#maxMessage) return { kind: "end", reason: "too long" };
     let bytes: Uint8Array;
     if (parts.length === 1) bytes = parts[0];
     else {
@@ -239,15 +178,9 @@ class Framer {
       const ready = this.#ready.shift();
       if (ready) return ready;
       const waiting = this.#partialSize > 0;
-      let data: Uint8Array | "quiet";
+      let data: Uint8Array | typeof TIMED_OUT;
       try {
-        data = await this.#read(
-          waiting
-            ? PAUSE_MS
-            : this.#limits.idleTimeout === null
-            ? null
-            : this.#limits.idleTimeout * 1000,
-        );
+        data = await this.#read(waiting ? PAUSE_SECONDS : this.#idleTimeout);
       } catch (err) {
         const last = waiting && !this.#lineBased ? this.#take() : null;
         if (last) this.#ready.push(last);
@@ -258,7 +191,7 @@ class Framer {
         });
         continue;
       }
-      if (data === "quiet") {
+      if (data === TIMED_OUT) {
         if (!waiting) return { kind: "end", reason: "timeout" };
         const message = this.#take();
         if (message) this.#ready.push(message);
@@ -274,11 +207,11 @@ class Framer {
       if (!this.#lineBased) {
         // Messages without newlines must come with pauses between them:
         // a stream of bytes without either is cut off like a long line.
-        const now = Date.now();
-        if (now - this.#lastData > PAUSE_MS) this.#burst = 0;
+        const now = performance.now();
+        if (now - this.#lastData > PAUSE_SECONDS * 1000) this.#burst = 0;
         this.#lastData = now;
         this.#burst += data.length;
-        if (this.#burst > this.#limits.maxMessage) {
+        if (this.#burst > this.#maxMessage) {
           this.#ready.push({ kind: "end", reason: "too long" });
           continue;
         }
@@ -301,7 +234,7 @@ class Framer {
         const rest = data.subarray(from);
         this.#partial.push(rest);
         this.#partialSize += rest.length;
-        if (this.#partialSize > this.#limits.maxMessage) {
+        if (this.#partialSize > this.#maxMessage) {
           this.#ready.push({ kind: "end", reason: "too long" });
         } else if (!this.#lineBased && data.length < READ_SIZE) {
           // A turn-taking peer: this read is the message.
@@ -339,52 +272,40 @@ class Member {
 /** The room's state and output. */
 class Room {
   readonly members = new Map<Socket, Member>();
-  #chat: Chat;
+  #run: Run;
   #limits: Limits;
-  #out: TextSink;
-  #err: TextSink;
-  #json: boolean;
-  #onEvent?: (event: RoomEvent) => void;
   #dropping: Member[] = [];
   #broadcasting = 0;
+  /** Waits of notices to members on their way out. */
+  readonly notices = new Deadline();
 
-  constructor(
-    chat: Chat,
-    limits: Limits,
-    io: RoomIO,
-  ) {
-    this.#chat = chat;
-    this.#limits = limits;
-    this.#out = io.stdout ?? ((text) => writeAll(Deno.stdout, text));
-    this.#err = io.stderr ?? ((text) => writeAll(Deno.stderr, text));
-    this.#json = chat.options.json === true;
-    this.#onEvent = io.onRoomEvent;
+  constructor(run: Run) {
+    this.#run = run;
+    this.#limits = run.plan.limits;
   }
 
   /** Prints an event as the output contract says. */
   report(event: RoomEvent): void {
-    if (this.#chat.closed) return;
-    this.#onEvent?.(event);
-    if (this.#json) this.#out(jsonLine(event));
+    const run = this.#run;
+    if (run.closed) return;
+    run.io.onRoomEvent?.(event);
+    const json = run.plan.json;
+    if (json) run.out.text(jsonLine(event));
     const safe = (text: string) => escapeControl(text, false);
     switch (event.event) {
       case "message":
-        if (!this.#json) this.#out(`${safe(event.name)}: ${event.text}\n`);
+        if (!json) run.out.text(`${safe(event.name)}: ${event.text}\n`);
         return;
       case "joined":
-        return this.#err(`${safe(event.name)} joined\n`);
+        return run.err.text(`${safe(event.name)} joined\n`);
       case "renamed":
-        return this.#err(`${safe(event.from)} is now ${safe(event.to)}\n`);
+        return run.err.text(`${safe(event.from)} is now ${safe(event.to)}\n`);
       case "left":
-        return this.#err(
+        return run.err.text(
           `${safe(event.name)} left${
             event.message ? `: ${safe(event.message)}` : ""
           }\n`,
         );
-      case "denied":
-        return this.#err(`${event.peer} denied: ${safe(event.message)}\n`);
-      case "refused":
-        return this.#err(`${event.peer} refused: ${safe(event.message)}\n`);
     }
   }
 
@@ -517,20 +438,9 @@ class Room {
   }
 }
 
-/** Where the room reads and writes: {@linkcode ChatIO} plus its events. */
-export interface RoomIO extends ChatIO {
-  /**
-   * Called with every room event, in addition to the printed output.
-   *
-   * @default {undefined}
-   */
-  onRoomEvent?: (event: RoomEvent) => void;
-}
-
 /** The text of a leave reason, for the status line. */
 function leaveMessage(
-  chat: Chat,
-  limits: Limits,
+  run: Run,
   incoming: Incoming & { kind: "end" },
 ): string | undefined {
   switch (incoming.reason) {
@@ -539,83 +449,48 @@ function leaveMessage(
     case "reset":
       return "the connection was reset";
     case "timeout":
-      return `no message for ${limits.idleTimeout} s (--idle-timeout)`;
+      return `no message for ${run.plan.idleTimeout} s (--idle-timeout)`;
     case "too long":
-      return `sent more than ${limits.maxMessage} bytes without a newline or a pause (--max-message)`;
+      return `sent more than ${run.plan.limits.maxMessage} bytes without a newline or a pause (--max-message)`;
     case "error":
-      return chat.explain(incoming.error).message;
+      return run.explain(incoming.error).message;
     default:
       return undefined;
   }
 }
 
-/** Serves one accepted connection until it leaves. */
-async function serve(
-  room: Room,
-  chat: Chat,
-  gate: ServerGate,
-  limits: Limits,
-  conn: Socket,
-  address: Address,
-): Promise<void> {
-  const peer = formatAddress(address) || "unix peer";
-  const denied = gate.check(address);
-  if (denied !== null) {
-    conn.close();
-    room.report({ event: "denied", peer, message: denied });
-    return;
-  }
-  chat.own(conn);
+/** Serves one member until it leaves. */
+async function member(run: Run, room: Room, session: Session): Promise<void> {
+  const { sock } = session;
+  const peer = session.peer || "unix peer";
+  const joined = room.join(sock, peer);
+  const framer = new Framer(
+    sock,
+    run.plan.limits.maxMessage,
+    run.plan.idleTimeout,
+  );
   try {
-    try {
-      await gate.handshake(conn);
-    } catch (err) {
-      room.report({
-        event: "refused",
-        peer,
-        message: `TLS handshake failed: ${chat.explain(err).message}`,
-      });
-      return;
-    }
-    if (limits.maxClients !== null && room.members.size >= limits.maxClients) {
-      const message = `the room is full (--max-clients ${limits.maxClients})`;
-      room.report({ event: "refused", peer, message });
-      const queue = new SendQueue(conn, 4096);
-      queue.push(ENCODER.encode(`* ${message}; try again later\n`));
-      await Promise.race([
-        queue.drained(),
-        new Promise((resolve) => setTimeout(resolve, 1000)),
-      ]);
-      return;
-    }
-    const member = room.join(conn, peer);
-    const framer = new Framer(conn, limits);
     while (true) {
       const incoming = await framer.next();
       if (incoming.kind === "end") {
         if (incoming.reason === "timeout" || incoming.reason === "too long") {
-          const message = leaveMessage(chat, limits, incoming);
-          room.tell(member, `* disconnected: ${message}\n`);
-          member.leaving = { reason: incoming.reason, message };
-          await Promise.race([
-            member.queue.drained(),
-            new Promise((resolve) => setTimeout(resolve, 1000)),
-          ]);
+          const message = leaveMessage(run, incoming);
+          room.tell(joined, `* disconnected: ${message}\n`);
+          joined.leaving = { reason: incoming.reason, message };
+          await room.notices.within(joined.queue.drained(), NOTICE_SECONDS);
         }
-        room.leave(
-          member,
-          incoming.reason,
-          leaveMessage(chat, limits, incoming),
-        );
+        room.leave(joined, incoming.reason, leaveMessage(run, incoming));
         return;
       }
-      if (room.handle(member, incoming.text, incoming.turnTaking) === "exit") {
-        room.leave(member, "exit");
+      if (room.handle(joined, incoming.text, incoming.turnTaking) === "exit") {
+        room.leave(joined, "exit");
         return;
       }
     }
   } finally {
-    chat.release(conn);
+    framer.close();
+    // However the session ends, the member is gone.
+    room.leave(joined, "error");
   }
 }
 
@@ -624,100 +499,42 @@ async function serve(
  * --room`. See the module documentation for the protocol, the limits and
  * the output.
  *
- * Requires `allow-net` permission for the address it listens on, and
- * `allow-read` for the certificate and key with `tls`.
- *
- * @tags allow-net
- * @param options Where to listen, `json`, TLS, `allow`/`deny`, limits.
- * @param io Where to read the operator's lines and write output.
- * @returns The exit code: 1 on failure (such as an address in use), 2 for
- * bad options, 130 when interrupted.
- *
- * @example Two clients in a room
- * ```ts
- * import { tcpRoom } from "./room.ts";
- * import { create_connection } from "../../../mod.ts";
- *
- * const stop = new AbortController();
- * const listening = Promise.withResolvers<number>();
- * const room = tcpRoom({ host: "127.0.0.1", port: 0 }, {
- *   stdin: "",
- *   signal: stop.signal,
- *   stdout: () => {},
- *   stderr: () => {},
- *   onEvent: (e) => e.event === "listening" && listening.resolve(e.port!),
- * });
- * const port = await listening.promise;
- * const alice = await create_connection(["127.0.0.1", port]);
- * await alice.recv(1024); // "* welcome, you are 127.0.0.1:..."
- * const bob = await create_connection(["127.0.0.1", port]);
- * await bob.recv(1024);
- * await alice.recv(1024); // "* 127.0.0.1:... joined"
- * await bob.sendall(new TextEncoder().encode("/nick bob\nhi all\n"));
- * const heard = new TextDecoder().decode(await alice.recv(1024));
- * console.log(heard.startsWith("* 127.0.0.1:")); // true: "... is now bob", then "bob: hi all"
- * alice.close();
- * bob.close();
- * stop.abort();
- * console.log(await room); // 130
- * ```
+ * @param run The run, its plan in room mode.
+ * @returns The exit code: 1 on failure (such as an address in use), 130
+ * when interrupted.
  */
-export async function tcpRoom(
-  options: RoomOptions = {},
-  io: RoomIO = {},
-): Promise<number> {
-  let limits: Limits;
-  let gate: ServerGate;
-  try {
-    limits = checkLimits(options);
-    gate = new ServerGate(options);
-  } catch (err) {
-    (io.stderr ?? ((text) => writeAll(Deno.stderr, text)))(
-      `pysocket tcp-server: ${
-        (err as Error).message
-      } (see pysocket tcp-server --help)\n`,
-    );
-    return 2;
-  }
-  const chatIO: ChatIO = { ...io, interactive: false };
-  return await runChat(
-    "tcp-server",
-    options,
-    chatIO,
-    async (chat, endpoint) => {
-      const room = new Room(chat, limits, io);
-      const server = await listenOn(chat, endpoint, SOCK_STREAM, {
-        backlog: 1024,
-        wrap: (s) => gate.listen(s),
-      });
-      operator(chat, room).catch(() => {});
-      while (true) {
-        let conn: Socket, address: Address;
-        try {
-          [conn, address] = await server.accept();
-        } catch (err) {
-          if (chat.closed) return 130;
-          const code = (err as { errno?: number; code?: string }).code;
-          if (code === "EMFILE" || code === "ENFILE") {
-            // Out of file descriptors: wait for clients to leave.
-            await new Promise((resolve) => setTimeout(resolve, 100));
-            continue;
-          }
-          if (err instanceof Error && err.name.startsWith("SSL")) continue;
-          throw chat.explain(err, `cannot accept on ${endpoint.display}`);
-        }
-        serve(room, chat, gate, limits, conn, address).catch(() => {});
-      }
+export function tcpRoom(run: Run): Promise<number> {
+  const room = new Room(run);
+  operator(run, room);
+  return serve(run, (session) => member(run, room, session), {
+    backlog: 1024,
+    fullMessage:
+      `the room is full (--max-clients ${run.plan.limits.maxClients})`,
+    onFull: async ({ sock }, message) => {
+      const queue = new SendQueue(sock, 4096);
+      queue.push(ENCODER.encode(`* ${message}; try again later\n`));
+      await room.notices.within(queue.drained(), NOTICE_SECONDS);
     },
-  );
+  }).finally(() => room.notices.clear());
 }
 
 /** Broadcasts each line of the operator's input as `server: TEXT`. */
-async function operator(chat: Chat, room: Room): Promise<void> {
-  chat.readAhead();
-  while (!chat.closed) {
-    const reply = await chat.readReply("server>", { skipEmpty: true });
-    if (reply.kind !== "line") return;
-    room.broadcast(`server: ${escapeControl(reply.line, false)}\n`);
+async function operator(run: Run, room: Room): Promise<void> {
+  run.readAhead();
+  try {
+    while (!run.closed) {
+      const reply = await run.readReply("server>", { skipEmpty: true });
+      if (reply.kind !== "line") return;
+      room.broadcast(`server: ${escapeControl(reply.line, false)}\n`);
+    }
+  } catch (err) {
+    // The room goes on without its operator; say why once.
+    if (!run.closed) {
+      run.err.text(
+        `pysocket tcp-server: the operator's input failed, the room goes on: ${
+          run.explain(err).message
+        }\n`,
+      );
+    }
   }
 }

@@ -37,42 +37,19 @@
  * @module
  */
 
-import { SHUT_WR, SOCK_STREAM } from "../../socket/constants.ts";
-import type { Address } from "../../socket/address.ts";
-import { formatAddress } from "../../socket/_address.ts";
+import { SHUT_WR } from "../../socket/constants.ts";
+import { TimeoutError } from "../../socket/errors.ts";
+import type { Socket } from "../../socket/socket.ts";
 import type { ByteReader } from "../../socket/_line_reader.ts";
+import { Deadline } from "../../socket/_deadline.ts";
 import { escapeControl } from "../_escape.ts";
-import { Socket } from "../../socket/socket.ts";
-import { endOf } from "../_chat_messages.ts";
-import { stringSource } from "../_chat_input.ts";
-import {
-  type Chat,
-  type ChatIO,
-  listenOn,
-  peerName,
-  runChat,
-} from "../_chat.ts";
-import type { ServerOptions } from "../_chat_args.ts";
-import { ChatFailure } from "../_chat_errors.ts";
-import { type GateOptions, ServerGate, wrapClient } from "../_gate.ts";
-import { checkLimits, type Limits } from "../_limits.ts";
-
-export type {
-  ChatEvent,
-  ChatIO,
-  DisconnectReason,
-  TextSink,
-} from "../_chat.ts";
-export type { ByteReader } from "../../socket/_line_reader.ts";
-export type { ChatOptions, ServerOptions } from "../_chat_args.ts";
-export type { ClientExtraOptions, ExtraOptions } from "../_extra_args.ts";
-export type { GateOptions, TlsOptions } from "../_gate.ts";
-export type { Buffer, Socket, SocketHandle } from "../../socket/socket.ts";
-export type {
-  Address,
-  IPv4Address,
-  IPv6Address,
-} from "../../socket/address.ts";
+import type { ChatIO } from "../_events.ts";
+import { ChatFailure } from "../_explain.ts";
+import { stringSource } from "../_input.ts";
+import { endOf } from "../_messages.ts";
+import { peerName, type Run } from "../_run.ts";
+import { serve, type Session } from "../_server.ts";
+import { connectClient } from "../_sockets.ts";
 
 /** Size of each read, from standard input and from the socket. */
 const CHUNK = 65536;
@@ -127,6 +104,7 @@ export interface PipeResult {
  *
  * @example Half-close: send, shut down, then read the peer's answer
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pipeSocket } from "./tcp_stream.ts";
  * import { socket } from "../../../mod.ts";
  *
@@ -149,11 +127,12 @@ export interface PipeResult {
  *   answer += new TextDecoder().decode(data);
  *   return Promise.resolve();
  * });
- * console.log(new TextDecoder().decode(await conn.recv(1024))); // "ping"
- * console.log((await conn.recv(1024)).length); // 0: the client shut down its side
+ * assert.equal(new TextDecoder().decode(await conn.recv(1024)), "ping");
+ * assert.equal((await conn.recv(1024)).length, 0); // the client shut down its side
  * await conn.sendall(new TextEncoder().encode("pong"));
  * conn.close();
- * console.log((await piping).end, answer); // "done" "pong"
+ * assert.equal((await piping).end, "done");
+ * assert.equal(answer, "pong");
  * ```
  */
 export async function pipeSocket(
@@ -163,7 +142,7 @@ export async function pipeSocket(
   options: PipeOptions = {},
 ): Promise<PipeResult> {
   const result: PipeResult = { end: "done", sent: 0, received: 0 };
-  let last = Date.now();
+  let last = performance.now();
   let peerEnded = false;
   let failure: { end: "reset" | "error"; error: unknown } | null = null;
 
@@ -181,7 +160,7 @@ export async function pipeSocket(
         throw err;
       }
       result.sent += n;
-      last = Date.now();
+      last = performance.now();
     }
     try {
       await sock.shutdown(SHUT_WR);
@@ -194,7 +173,7 @@ export async function pipeSocket(
       const data = await sock.recv(CHUNK);
       if (data.length === 0) break;
       result.received += data.length;
-      last = Date.now();
+      last = performance.now();
       await output(data);
     }
     peerEnded = true;
@@ -217,16 +196,11 @@ export async function pipeSocket(
   const both = options.stopOnPeerEnd ? receive : Promise.all([send, receive]);
   const finished = both.then(() => "done" as const, () => "failed" as const);
 
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timer = new Deadline();
   const idle = options.idleTimeout ?? null;
-  const idled = idle === null ? null : new Promise<"timeout">((resolve) => {
-    const check = () => {
-      const left = last + idle * 1000 - Date.now();
-      if (left <= 0) resolve("timeout");
-      else timer = setTimeout(check, left);
-    };
-    timer = setTimeout(check, idle * 1000);
-  });
+  const idled = idle === null
+    ? null
+    : timer.quiet(idle, () => last).then(() => "timeout" as const);
   try {
     const outcome = await Promise.race(
       idled ? [finished, fatal, idled] : [finished, fatal],
@@ -238,76 +212,37 @@ export async function pipeSocket(
       result.error = error;
     }
   } finally {
-    clearTimeout(timer);
+    timer.clear();
   }
   return result;
 }
 
-/** Options of the stream programs. */
-export interface StreamOptions extends ServerOptions, GateOptions {
-  /**
-   * Seconds without a byte in either direction before a session ends.
-   *
-   * @default {null}
-   */
-  idleTimeout?: number | null;
-  /**
-   * With `echo`: the most clients served at once.
-   *
-   * @default {null}
-   */
-  maxClients?: number | null;
-}
-
-/** Where the stream programs read and write. */
-export interface StreamIO extends ChatIO {
-  /**
-   * Receives the peer's bytes, unchanged. When left out, they go to the
-   * process's stdout (escaped if it is a terminal), or, when `stdout` is
-   * given, to it, decoded as UTF-8.
-   *
-   * @default {undefined}
-   */
-  output?: ByteSink;
-}
-
-/** Writes all of `data` to a Deno output stream, waiting for room. */
-async function writeAll(
-  stream: { write(p: Uint8Array): Promise<number> },
-  data: Uint8Array,
-): Promise<void> {
-  for (let written = 0; written < data.length;) {
-    written += await stream.write(data.subarray(written));
-  }
-}
-
 /**
- * The input and output of a stream session, from `io`: stdin (or
- * `io.stdin`), and received bytes to `io.output`, to `io.stdout` decoded,
- * or to the process's stdout (escaped when it is a terminal).
+ * The input and output of a stream session: stdin (or `io.stdin`), and
+ * received bytes to `io.output`, to `io.stdout` decoded, or to the
+ * process's stdout (escaped when it is a terminal).
  *
- * @param io Where the session reads and writes.
+ * @param run The run.
  * @returns The input, the output, and whether the input is a terminal.
  */
-export function endsOf(io: StreamIO): {
+export function endsOf(run: Run): {
   input: ByteReader;
   output: ByteSink;
   terminal: boolean;
 } {
+  const io: ChatIO = run.io;
   const input = typeof io.stdin === "string"
     ? stringSource(io.stdin)
     : io.stdin ?? Deno.stdin;
-  const terminal = io.interactive ??
-    (io.stdin === undefined && Deno.stdin.isTerminal());
+  const terminal = run.interactive;
   if (io.output) return { input, output: io.output, terminal };
   const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
-  if (io.stdout) {
-    const sink = io.stdout;
+  if (!run.out.toProcess) {
     return {
       input,
       terminal,
       output: (data) => {
-        sink(decoder.decode(data, { stream: true }));
+        run.out.text(decoder.decode(data, { stream: true }));
         return Promise.resolve();
       },
     };
@@ -320,29 +255,28 @@ export function endsOf(io: StreamIO): {
       output: (data) => {
         const text = decoder.decode(data, { stream: true })
           .replaceAll("\r\n", "\n");
-        return writeAll(Deno.stdout, encoder.encode(escapeControl(text)));
+        return run.out.bytes(encoder.encode(escapeControl(text)));
       },
     };
   }
-  return { input, terminal, output: (data) => writeAll(Deno.stdout, data) };
+  return { input, terminal, output: (data) => run.out.bytes(data) };
 }
 
 /** The one-line failure for a session that did not end cleanly. */
 function sessionFailure(
-  chat: Chat,
+  run: Run,
   result: PipeResult,
   peer: string,
-  idleTimeout: number | null,
 ): ChatFailure {
   if (result.end === "timeout") {
     return new ChatFailure(
-      `no data from or to ${peer} for ${idleTimeout} s (--idle-timeout)`,
+      `no data from or to ${peer} for ${run.plan.idleTimeout} s (--idle-timeout)`,
     );
   }
   if (result.end === "reset") {
     return new ChatFailure(`the connection to ${peer} was reset`);
   }
-  return chat.explain(result.error, `cannot talk to ${peer}`);
+  return run.explain(result.error, `cannot talk to ${peer}`);
 }
 
 /**
@@ -350,219 +284,81 @@ function sessionFailure(
  * copies stdin to the server and the server's bytes to stdout until both
  * directions have ended (see the module documentation).
  *
- * Requires `allow-net` permission for the server's address (and
- * `allow-read` for `ca`).
- *
- * @tags allow-net
- * @param options Where to connect, `timeout` (for connecting), TLS,
- * `idleTimeout`.
- * @param io Where to read and write; the process's own by default.
- * @returns The exit code: 0 when both directions ended, 1 on failure
- * (refused, reset, idle timeout), 2 for bad options, 130 when interrupted.
- *
- * @example Send a line to an echo server and read it back
- * ```ts
- * import { streamClient, streamServer } from "./tcp_stream.ts";
- *
- * const stop = new AbortController();
- * const listening = Promise.withResolvers<number>();
- * const server = streamServer({ host: "127.0.0.1", port: 0, echo: true }, {
- *   signal: stop.signal,
- *   stderr: () => {},
- *   onEvent: (e) => e.event === "listening" && listening.resolve(e.port!),
- * });
- * let output = "";
- * const code = await streamClient({ port: await listening.promise }, {
- *   stdin: "one\ntwo\n",
- *   stdout: (text) => output += text,
- * });
- * console.log(code, output); // 0 "one\ntwo\n"
- * stop.abort();
- * console.log(await server); // 130
- * ```
+ * @param run The run, its plan in stream mode.
+ * @returns The exit code: 0 when both directions ended.
+ * @throws {ChatFailure} When refused, reset, or idle too long.
  */
-export async function streamClient(
-  options: StreamOptions = {},
-  io: StreamIO = {},
-): Promise<number> {
-  const { input, output, terminal } = endsOf(io);
-  return await runChat("tcp-client", options, io, async (chat, endpoint) => {
-    let sock = chat.own(new Socket(endpoint.family, SOCK_STREAM));
-    sock.settimeout(chat.options.timeout ?? null);
-    try {
-      await sock.connect(endpoint.path ?? [endpoint.host, endpoint.port]);
-    } catch (err) {
-      throw chat.explain(err, `cannot connect to ${endpoint.display}`);
-    }
-    if (options.tls) {
-      try {
-        sock = chat.own(await wrapClient(sock, endpoint.host, options));
-      } catch (err) {
-        throw chat.explain(err, `cannot start TLS with ${endpoint.display}`);
-      }
-    }
-    sock.settimeout(null);
-    const peer = endpoint.path ?? peerName(sock.getpeername());
-    const idleTimeout = options.idleTimeout ?? null;
-    const result = await pipeSocket(sock, input, output, {
-      idleTimeout,
-      stopOnPeerEnd: terminal,
-    });
-    if (result.end !== "done") {
-      throw sessionFailure(chat, result, peer, idleTimeout);
-    }
-    return 0;
+export async function streamClient(run: Run): Promise<number> {
+  const { input, output, terminal } = endsOf(run);
+  const sock = await connectClient(run);
+  const peer = run.plan.endpoint.path ?? peerName(sock.getpeername());
+  const result = await pipeSocket(sock, input, output, {
+    idleTimeout: run.plan.idleTimeout,
+    stopOnPeerEnd: terminal,
   });
+  if (result.end !== "done") throw sessionFailure(run, result, peer);
+  return 0;
 }
 
 /**
  * `pysocket tcp-server --stream`: waits for one admitted client and
- * copies stdin to it and its bytes to stdout, as `nc -l`; with `echo`,
- * serves any number of clients at once, each getting its bytes back.
- * Clients refused by `allow`/`deny` are closed at once and reported on
- * stderr as `IP:PORT denied: REASON`.
+ * copies stdin to it and its bytes to stdout, as `nc -l`, then exits;
+ * with `--echo`, serves any number of clients at once, each getting its
+ * bytes back.
  *
- * Requires `allow-net` permission for the address it listens on (and
- * `allow-read` for the certificate and key with `tls`).
- *
- * @tags allow-net
- * @param options Where to listen, `echo`, TLS, `allow`/`deny`,
- * `idleTimeout`, `maxClients`.
- * @param io Where to read and write; the process's own by default.
- * @returns The exit code: 0 after the session, 1 on failure, 2 for bad
- * options, 130 when interrupted.
- *
- * @example See {@linkcode streamClient}
- * ```ts ignore
- * import { streamServer } from "./tcp_stream.ts";
- * await streamServer({ port: 9000 });
- * ```
+ * @param run The run, its plan in a stream mode.
+ * @returns The exit code: 0 after the session, 1 on failure, 130 when
+ * interrupted.
  */
-export async function streamServer(
-  options: StreamOptions = {},
-  io: StreamIO = {},
-): Promise<number> {
-  const errLine = io.stderr ?? ((text: string) => {
-    const data = new TextEncoder().encode(text);
-    for (let at = 0; at < data.length;) {
-      at += Deno.stderr.writeSync(data.subarray(at));
-    }
-  });
-  let limits: Limits;
-  let gate: ServerGate;
-  try {
-    limits = checkLimits(options);
-    gate = new ServerGate(options);
-  } catch (err) {
-    errLine(
-      `pysocket tcp-server: ${
-        (err as Error).message
-      } (see pysocket tcp-server --help)\n`,
-    );
-    return 2;
+export function streamServer(run: Run): Promise<number> {
+  if (run.plan.mode === "stream-echo") {
+    return serve(run, (session) => echo(run, session), { backlog: 1024 });
   }
-  const ends = options.echo ? null : endsOf(io);
-  return await runChat("tcp-server", options, io, async (chat, endpoint) => {
-    const server = await listenOn(chat, endpoint, SOCK_STREAM, {
-      backlog: 1024,
-      wrap: (s) => gate.listen(s),
+  const ends = endsOf(run);
+  return serve(run, async ({ sock, peer }) => {
+    run.emit({ event: "connected", peer });
+    const result = await pipeSocket(sock, ends.input, ends.output, {
+      idleTimeout: run.plan.idleTimeout,
+      stopOnPeerEnd: ends.terminal,
     });
-    let active = 0;
-    while (true) {
-      let conn: Socket, address: Address;
-      try {
-        [conn, address] = await server.accept();
-      } catch (err) {
-        if (chat.closed) return 130;
-        const code = (err as { code?: string }).code;
-        if (code === "EMFILE" || code === "ENFILE") {
-          await new Promise((resolve) => setTimeout(resolve, 100));
-          continue;
-        }
-        throw chat.explain(err, `cannot accept on ${endpoint.display}`);
-      }
-      const peer = peerName(address);
-      const denied = gate.check(address);
-      if (denied !== null) {
-        conn.close();
-        errLine(
-          `${formatAddress(address) || "unix peer"} denied: ${denied}\n`,
-        );
-        continue;
-      }
-      if (limits.maxClients !== null && active >= limits.maxClients) {
-        conn.close();
-        errLine(
-          `${peer} refused: ${active} clients already (--max-clients ${limits.maxClients})\n`,
-        );
-        continue;
-      }
-      chat.own(conn);
-      if (!ends) {
-        active++;
-        echo(chat, gate, conn, peer, limits).finally(() => active--);
-        continue;
-      }
-      try {
-        await gate.handshake(conn);
-      } catch (err) {
-        chat.release(conn);
-        errLine(
-          `${peer} refused: TLS handshake failed: ${
-            chat.explain(err).message
-          }\n`,
-        );
-        continue;
-      }
-      chat.emit({ event: "connected", peer });
-      const result = await pipeSocket(conn, ends.input, ends.output, {
-        idleTimeout: limits.idleTimeout,
-        stopOnPeerEnd: ends.terminal,
+    if (result.end !== "done") {
+      run.emit({
+        event: "error",
+        message: sessionFailure(run, result, peer).message,
       });
-      chat.release(conn);
-      if (result.end !== "done") {
-        throw sessionFailure(chat, result, peer, limits.idleTimeout);
-      }
-      chat.emit({ event: "disconnected", peer, reason: "closed" });
-      return 0;
+      return 1;
     }
-  });
+    run.emit({ event: "disconnected", peer, reason: "closed" });
+    return 0;
+  }, { sequential: true });
 }
 
 /** Sends a client's bytes back until it ends its side, then ends ours. */
-async function echo(
-  chat: Chat,
-  gate: ServerGate,
-  conn: Socket,
-  peer: string,
-  limits: Limits,
-): Promise<void> {
+async function echo(run: Run, { sock, peer }: Session): Promise<void> {
+  const idleTimeout = run.plan.idleTimeout;
   try {
-    await gate.handshake(conn);
-    chat.emit({ event: "connected", peer });
-    conn.settimeout(limits.idleTimeout);
+    run.emit({ event: "connected", peer });
+    sock.settimeout(idleTimeout);
     const buffer = new Uint8Array(CHUNK);
     while (true) {
-      const n = await conn.recv_into(buffer);
+      const n = await sock.recv_into(buffer);
       if (n === 0) break;
-      await conn.sendall(buffer.subarray(0, n));
+      await sock.sendall(buffer.subarray(0, n));
     }
-    await conn.shutdown(SHUT_WR);
-    chat.emit({ event: "disconnected", peer, reason: "closed" });
+    await sock.shutdown(SHUT_WR);
+    run.emit({ event: "disconnected", peer, reason: "closed" });
   } catch (err) {
     const end = endOf(err);
-    const timeout = err instanceof Error && err.name === "TimeoutError";
-    chat.emit({
+    const timeout = err instanceof TimeoutError;
+    run.emit({
       event: "disconnected",
       peer,
       reason: timeout ? "timeout" : end.reason,
       message: timeout
-        ? `no data for ${limits.idleTimeout} s (--idle-timeout)`
+        ? `no data for ${idleTimeout} s (--idle-timeout)`
         : end.reason === "reset"
         ? "the connection was reset"
-        : chat.explain(err).message,
+        : run.explain(err).message,
     });
-  } finally {
-    chat.release(conn);
   }
 }

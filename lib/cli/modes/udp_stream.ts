@@ -46,27 +46,14 @@ import { SOCK_DGRAM } from "../../socket/constants.ts";
 import type { Address } from "../../socket/address.ts";
 import { formatAddress, isIPv4, isIPv6 } from "../../socket/_address.ts";
 import type { ByteReader } from "../../socket/_line_reader.ts";
-import { Socket } from "../../socket/socket.ts";
+import type { Socket } from "../../socket/socket.ts";
 import { ConnectionResetError, PermissionError } from "../../socket/errors.ts";
 import { getaddrinfo } from "../../socket/resolve.ts";
-import { AccessList } from "../_access.ts";
-import {
-  bindForReplies,
-  type Chat,
-  listenOn,
-  peerName,
-  runChat,
-} from "../_chat.ts";
-import { ChatFailure } from "../_chat_errors.ts";
-import type { Endpoint } from "../_chat_args.ts";
-import {
-  type ByteSink,
-  endsOf,
-  type StreamIO,
-  type StreamOptions,
-} from "./tcp_stream.ts";
-
-export type { ByteSink, StreamIO, StreamOptions } from "./tcp_stream.ts";
+import { Deadline } from "../../socket/_deadline.ts";
+import { ChatFailure } from "../_explain.ts";
+import { peerName, type Run } from "../_run.ts";
+import { openClientDatagram, openServerSocket } from "../_sockets.ts";
+import { type ByteSink, endsOf } from "./tcp_stream.ts";
 
 /**
  * The largest datagram stream mode sends, in bytes: the most a UDP
@@ -91,11 +78,12 @@ const RECEIVE_SIZE = 262144;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { datagramsOf } from "./udp_stream.ts";
  * const text = (d: Uint8Array) => new TextDecoder().decode(d);
  * const input = new TextEncoder().encode("one\ntwo\nthr");
- * console.log(datagramsOf(input).map(text)); // ["one\n", "two\n", "thr"]
- * console.log(datagramsOf(input, 3).length); // 5: "one", "\n", "two", "\n", "thr"
+ * assert.deepEqual(datagramsOf(input).map(text), ["one\n", "two\n", "thr"]);
+ * assert.equal(datagramsOf(input, 3).length, 5); // "one", "\n", "two", "\n", "thr"
  * ```
  */
 export function datagramsOf(
@@ -183,6 +171,7 @@ export interface DatagramPipeResult {
  *
  * @example Send two lines, get each one back from an echoing peer
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pipeDatagrams } from "./udp_stream.ts";
  * import { AF_INET, SOCK_DGRAM, socket } from "../../../mod.ts";
  *
@@ -209,7 +198,8 @@ export interface DatagramPipeResult {
  *   answer += new TextDecoder().decode(data);
  *   return Promise.resolve();
  * }, { idleTimeout: 0.2 });
- * console.log(result.end, JSON.stringify(answer)); // "done" "one\ntwo\n"
+ * assert.equal(result.end, "done");
+ * assert.equal(answer, "one\ntwo\n");
  * ```
  */
 export async function pipeDatagrams(
@@ -281,13 +271,13 @@ export async function pipeDatagrams(
     send.catch(fail);
     receive.catch(fail);
   });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const quiet = new Promise<"done" | "timeout">((resolve) => {
-    const check = () => {
+  const timer = new Deadline();
+  const quiet = (async (): Promise<"done" | "timeout"> => {
+    while (true) {
       const idle = options.idleTimeout ?? null;
       let wait: number | null;
       if (inputEnded) {
-        if (options.stopOnInputEnd) return resolve("done");
+        if (options.stopOnInputEnd) return "done";
         // Nothing to send any more: wait for the peer, then for quiet.
         wait = result.peer === null ? null : idle ?? LINGER_SECONDS;
       } else {
@@ -295,25 +285,23 @@ export async function pipeDatagrams(
         wait = result.peer === null ? null : idle;
       }
       const left = wait === null ? 250 : last + wait * 1000 - performance.now();
-      if (wait !== null && left <= 0) {
-        return resolve(inputEnded ? "done" : "timeout");
-      }
-      timer = setTimeout(check, Math.min(left, 250));
-    };
-    check();
-  });
+      if (wait !== null && left <= 0) return inputEnded ? "done" : "timeout";
+      await timer.sleep(Math.min(left, 250) / 1000);
+    }
+  })();
   try {
     const outcome = await Promise.race([quiet, fatal]);
     if (outcome === "timeout") result.end = "timeout";
   } finally {
     finished = true;
-    clearTimeout(timer);
+    timer.clear();
   }
   return result;
 }
 
 /** The numeric address of the server, so its replies can be recognized. */
-async function serverAddress(chat: Chat, endpoint: Endpoint): Promise<Address> {
+async function serverAddress(run: Run): Promise<Address> {
+  const { endpoint } = run.plan;
   if (endpoint.path) return endpoint.path;
   const { host, port } = endpoint;
   if (isIPv4(host) || isIPv6(host)) return [host, port];
@@ -321,23 +309,22 @@ async function serverAddress(chat: Chat, endpoint: Endpoint): Promise<Address> {
     const [first] = await getaddrinfo(host, port, endpoint.family, SOCK_DGRAM);
     return first[4];
   } catch (err) {
-    throw chat.explain(err, `cannot find ${endpoint.display}`);
+    throw run.explain(err, `cannot find ${endpoint.display}`);
   }
 }
 
 /** The one-line failure for a session that did not end cleanly. */
 function sessionFailure(
-  chat: Chat,
+  run: Run,
   result: DatagramPipeResult,
   peer: string,
-  idleTimeout: number | null | undefined,
 ): ChatFailure {
   if (result.end === "timeout") {
     return new ChatFailure(
-      `no datagram from or to ${peer} for ${idleTimeout} s (--idle-timeout)`,
+      `no datagram from or to ${peer} for ${run.plan.idleTimeout} s (--idle-timeout)`,
     );
   }
-  return chat.explain(result.error, `cannot talk to ${peer}`);
+  return run.explain(result.error, `cannot talk to ${peer}`);
 }
 
 /**
@@ -346,126 +333,75 @@ function sessionFailure(
  * input has ended and the server has been quiet for a second (see the
  * module documentation).
  *
- * Requires `--unstable-net`, and `allow-net` permission for the server's
- * address and the client's own (`127.0.0.1:0` towards loopback).
- *
- * @experimental
- * @tags allow-net
- * @param options Where to send, `idleTimeout`.
- * @param io Where to read and write; the process's own by default.
- * @returns The exit code: 0 when done, 1 on failure (idle timeout, a
- * missing permission), 2 for bad options, 130 when interrupted.
- *
- * @example Send two lines to an echo server and read them back
- * ```ts
- * import { udpStreamClient, udpStreamServer } from "./udp_stream.ts";
- *
- * const stop = new AbortController();
- * const listening = Promise.withResolvers<number>();
- * const server = udpStreamServer({ host: "127.0.0.1", port: 0, echo: true }, {
- *   signal: stop.signal,
- *   stderr: () => {},
- *   onEvent: (e) => e.event === "listening" && listening.resolve(e.port!),
- * });
- * let output = "";
- * const code = await udpStreamClient({ port: await listening.promise, idleTimeout: 0.2 }, {
- *   stdin: "one\ntwo\n",
- *   stdout: (text) => output += text,
- * });
- * console.log(code, JSON.stringify(output)); // 0 "one\ntwo\n"
- * stop.abort();
- * console.log(await server); // 130
- * ```
+ * @param run The run, its plan in stream mode.
+ * @returns The exit code: 0 when done.
+ * @throws {ChatFailure} On an idle timeout or a missing permission.
  */
-export async function udpStreamClient(
-  options: StreamOptions = {},
-  io: StreamIO = {},
-): Promise<number> {
-  const { input, output, terminal } = endsOf(io);
-  return await runChat("udp-client", options, io, async (chat, endpoint) => {
-    const sock = chat.own(new Socket(endpoint.family, SOCK_DGRAM));
-    bindForReplies(chat, endpoint, sock);
-    const server = await serverAddress(chat, endpoint);
-    // Connected: the socket only hears the server, as with `nc -u`.
-    try {
-      await sock.connect(server);
-    } catch (err) {
-      throw chat.explain(err, `cannot send to ${endpoint.display}`);
-    }
-    const result = await pipeDatagrams(sock, server, input, output, {
-      idleTimeout: options.idleTimeout,
-      stopOnInputEnd: terminal,
-    });
-    if (result.end !== "done") {
-      throw sessionFailure(chat, result, endpoint.display, options.idleTimeout);
-    }
-    return 0;
+export async function udpStreamClient(run: Run): Promise<number> {
+  const { input, output, terminal } = endsOf(run);
+  const { endpoint } = run.plan;
+  const sock = openClientDatagram(run);
+  const server = await serverAddress(run);
+  // Connected: the socket only hears the server, as with `nc -u`.
+  try {
+    await sock.connect(server);
+  } catch (err) {
+    throw run.explain(err, `cannot send to ${endpoint.display}`);
+  }
+  const result = await pipeDatagrams(sock, server, input, output, {
+    idleTimeout: run.plan.idleTimeout,
+    stopOnInputEnd: terminal,
   });
+  if (result.end !== "done") {
+    throw sessionFailure(run, result, endpoint.display);
+  }
+  return 0;
 }
 
 /**
  * `pysocket udp-server --stream`: holds a session with the first client
  * that sends to it, stdin to it and its datagrams to stdout, as `nc -u
- * -l`; with `echo`, sends every datagram back to its sender (see the
- * module documentation). Datagrams refused by `allow`/`deny` or longer
- * than `maxMessage` are dropped without a line.
+ * -l`; with `--echo`, sends every datagram back to its sender (see the
+ * module documentation). Datagrams refused by `--allow`/`--deny` or longer
+ * than `--max-message` are dropped without a line.
  *
- * Requires `--unstable-net`, and `allow-net` permission for the address it
- * listens on and for the clients it answers.
- *
- * @experimental
- * @tags allow-net
- * @param options Where to listen, `echo`, `allow`/`deny`, `maxMessage`,
- * `idleTimeout`.
- * @param io Where to read and write; the process's own by default.
- * @returns The exit code: 0 after the session, 1 on failure, 2 for bad
- * options, 130 when interrupted.
- *
- * @example See {@linkcode udpStreamClient}
- * ```ts ignore
- * import { udpStreamServer } from "./udp_stream.ts";
- * await udpStreamServer({ port: 9000 });
- * ```
+ * @param run The run, its plan in a stream mode.
+ * @returns The exit code: 0 after the session, 130 when interrupted.
+ * @throws {ChatFailure} On an idle timeout or a failure.
  */
-export async function udpStreamServer(
-  options: StreamOptions = {},
-  io: StreamIO = {},
-): Promise<number> {
-  const ends = options.echo ? null : endsOf(io);
-  return await runChat("udp-server", options, io, async (chat, endpoint) => {
-    const access = new AccessList(chat.options);
-    const maxMessage = chat.options.maxMessage ?? Infinity;
-    const accept = (data: Uint8Array, from: Address) =>
-      data.length <= maxMessage &&
-      (access.empty || typeof from === "string" || access.allows(from[0]));
-    const sock = await listenOn(chat, endpoint, SOCK_DGRAM);
-    if (!ends) return await echo(chat, sock, accept);
-    let peer = "";
-    const result = await pipeDatagrams(sock, null, ends.input, ends.output, {
-      idleTimeout: options.idleTimeout,
-      stopOnInputEnd: ends.terminal,
-      accept,
-      onPeer: (address) => {
-        peer = peerName(address);
-        chat.emit({ event: "connected", peer });
-      },
-    });
-    if (result.end !== "done") {
-      if (result.end === "error" && result.error instanceof PermissionError) {
-        throw chat.explain(result.error, `cannot reply to ${peer}`);
-      }
-      throw sessionFailure(chat, result, peer, options.idleTimeout);
-    }
-    if (result.peer !== null) {
-      chat.emit({ event: "disconnected", peer, reason: "end of input" });
-    }
-    return 0;
+export async function udpStreamServer(run: Run): Promise<number> {
+  const { access, limits } = run.plan;
+  const accept = (data: Uint8Array, from: Address) =>
+    data.length <= limits.maxMessage &&
+    (!access || typeof from === "string" || access.allows(from[0]));
+  const sock = await openServerSocket(run, SOCK_DGRAM);
+  if (run.plan.mode === "stream-echo") return await echo(run, sock, accept);
+  const ends = endsOf(run);
+  let peer = "";
+  const result = await pipeDatagrams(sock, null, ends.input, ends.output, {
+    idleTimeout: run.plan.idleTimeout,
+    stopOnInputEnd: ends.terminal,
+    accept,
+    onPeer: (address) => {
+      peer = peerName(address);
+      run.emit({ event: "connected", peer });
+    },
   });
+  if (result.end !== "done") {
+    if (result.end === "error" && result.error instanceof PermissionError) {
+      throw run.explain(result.error, `cannot reply to ${peer}`);
+    }
+    throw sessionFailure(run, result, peer);
+  }
+  if (result.peer !== null) {
+    run.emit({ event: "disconnected", peer, reason: "end of input" });
+  }
+  return 0;
 }
 
 /** Sends every accepted datagram back to its sender, until interrupted. */
 async function echo(
-  chat: Chat,
+  run: Run,
   sock: Socket,
   accept: (data: Uint8Array, from: Address) => boolean,
 ): Promise<number> {
@@ -474,19 +410,19 @@ async function echo(
     try {
       [data, from] = await sock.recvfrom(RECEIVE_SIZE);
     } catch (err) {
-      if (chat.closed) return 130;
+      if (run.closed) return 130;
       // Windows reports an earlier datagram that found no one: not fatal.
       if (err instanceof ConnectionResetError) continue;
-      throw chat.explain(err, "cannot receive");
+      throw run.explain(err, "cannot receive");
     }
     // An unbound Unix client has no address to answer.
     if (!accept(data, from) || from === "") continue;
     try {
       await sock.sendto(data, from);
     } catch (err) {
-      if (chat.closed) return 130;
+      if (run.closed) return 130;
       if (err instanceof PermissionError) {
-        throw chat.explain(err, `cannot reply to ${peerName(from)}`);
+        throw run.explain(err, `cannot reply to ${peerName(from)}`);
       }
       // One sender gone (its socket closed) does not stop the others.
     }

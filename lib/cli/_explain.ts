@@ -15,12 +15,7 @@ import {
   TimeoutError,
 } from "../socket/errors.ts";
 import { translateError } from "../socket/_translate.ts";
-import {
-  type Endpoint,
-  isServer,
-  permissionFlags,
-  type ProgramName,
-} from "./_chat_args.ts";
+import type { Plan } from "./_plan.ts";
 
 /** A failure already explained in one line; the program exits with 1. */
 export class ChatFailure extends Error {
@@ -35,16 +30,6 @@ export class ChatFailure extends Error {
   }
 }
 
-/** What {@linkcode explainError} needs to know about the program. */
-export interface ErrorContext {
-  /** The program that failed. */
-  program: ProgramName;
-  /** Its endpoint, once known. */
-  endpoint?: Endpoint;
-  /** Its `--timeout`, for the message of a timeout. */
-  timeout?: number | null;
-}
-
 /**
  * Turns any error into a one-line {@linkcode ChatFailure} that names the
  * cause and the fix: a missing permission names the complete flags to run
@@ -53,16 +38,18 @@ export interface ErrorContext {
  *
  * @param err What was thrown.
  * @param action What was being done, such as `cannot connect to 127.0.0.1:8888`.
- * @param context The program, its endpoint and timeout.
+ * @param plan The run's plan: the program, its endpoint and timeout.
+ * @param bound The host a server bound, when known.
  * @returns The failure.
  */
 export function explainError(
   err: unknown,
   action: string | undefined,
-  context: ErrorContext,
+  plan: Plan,
+  bound?: string,
 ): ChatFailure {
   if (err instanceof ChatFailure) return err;
-  return new ChatFailure(oneLine(describe(err, action, context)));
+  return new ChatFailure(oneLine(describe(err, action, plan, bound)));
 }
 
 /** Flattens text to one line. */
@@ -73,9 +60,10 @@ export function oneLine(text: string): string {
 function describe(
   err: unknown,
   action: string | undefined,
-  context: ErrorContext,
+  plan: Plan,
+  bound: string | undefined,
 ): string {
-  const endpoint = context.endpoint;
+  const endpoint = plan.endpoint;
   const unix = endpoint?.path !== undefined;
   const prefix = action ? `${action}: ` : "";
   const fixAddress = unix ? "check --unix" : "check --host and --port";
@@ -91,9 +79,7 @@ function describe(
   if (
     err instanceof PermissionError && (sandbox || /sandbox/.test(err.message))
   ) {
-    const flags = endpoint
-      ? permissionFlags(context.program, endpoint)
-      : "--allow-net";
+    const flags = plan.program.permissions(endpoint, bound);
     const what = sandbox
       ? `Deno needs ${sandbox[1]} access to "${sandbox[2]}"`
       : "Deno refused network access";
@@ -107,7 +93,7 @@ function describe(
   if (err instanceof PermissionError) {
     const low = endpoint && !unix && endpoint.port > 0 && endpoint.port < 1024;
     return `${prefix}permission denied by the operating system${
-      low && isServer(context.program)
+      low && plan.program.server
         ? " (ports below 1024 need administrator rights: choose --port 1024 or above)"
         : unix
         ? " (check the permissions of the socket file and its folder)"
@@ -133,7 +119,7 @@ function describe(
     }: the name could not be resolved (check --host)`;
   }
   if (err instanceof TimeoutError) {
-    return `${prefix}timed out after ${context.timeout} s (--timeout)`;
+    return `${prefix}timed out after ${plan.timeout} s (--timeout)`;
   }
   if (err instanceof FileNotFoundError) {
     return `${prefix}no such file or directory (start the server first, or ${fixAddress})`;

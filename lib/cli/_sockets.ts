@@ -1,0 +1,165 @@
+/**
+ * The sockets of a run, opened as its plan says: a server's listening or
+ * datagram socket (bound, announced with the `listening` event, its Unix
+ * socket file removed at the end), a TCP client's connection (with TLS
+ * when asked), and a UDP client's address for replies over Unix sockets.
+ *
+ * @module
+ */
+
+import { SOCK_DGRAM, SOCK_STREAM } from "../socket/constants.ts";
+import type { Address } from "../socket/address.ts";
+import { formatAddress } from "../socket/_address.ts";
+import { Socket } from "../socket/socket.ts";
+import type { ChatEvent } from "./_events.ts";
+import type { Run } from "./_run.ts";
+import { listenTls, wrapClient } from "./_tls.ts";
+
+/**
+ * The `listening` event for a bound socket.
+ *
+ * @param address The socket's `getsockname()`.
+ * @param maxClients The server's limit of clients, when it has one.
+ * @returns The event.
+ */
+export function listeningEvent(
+  address: Address,
+  maxClients?: number | null,
+): ChatEvent {
+  const limit = maxClients === undefined ? {} : { maxClients };
+  if (typeof address === "string") {
+    return { event: "listening", address, path: address, ...limit };
+  }
+  return {
+    event: "listening",
+    address: formatAddress(address),
+    host: address[0],
+    port: address[1],
+    ...limit,
+  };
+}
+
+/**
+ * Opens a server's socket on the run's endpoint: binds it, listens (stream
+ * sockets, TLS with `--tls`), removes a Unix socket file at the end, and
+ * announces the `listening` event with the real address (so scripts using
+ * port 0 can find it).
+ *
+ * @param run The run that owns the socket.
+ * @param type `SOCK_STREAM` or `SOCK_DGRAM`.
+ * @param backlog The listen backlog (stream sockets).
+ * @returns The socket, owned by the run.
+ * @throws {ChatFailure} One line naming the cause, if binding fails.
+ */
+export async function openServerSocket(
+  run: Run,
+  type: number,
+  backlog?: number,
+): Promise<Socket> {
+  const { endpoint, tls } = run.plan;
+  let sock = run.own(new Socket(endpoint.family, type));
+  try {
+    sock.bind(endpoint.path ?? [endpoint.host, endpoint.port]);
+    if (type === SOCK_STREAM) {
+      sock.listen(backlog);
+      if (tls) sock = run.own(await listenTls(sock, tls));
+    }
+  } catch (err) {
+    throw run.explain(err, `cannot listen on ${endpoint.display}`);
+  }
+  if (endpoint.path) run.onClose(() => removeQuietly(endpoint.path!));
+  const many = run.plan.mode === "room" || run.plan.mode === "stream-echo";
+  const maxClients = type === SOCK_STREAM && many
+    ? run.plan.limits.maxClients
+    : undefined;
+  const bound = sock.getsockname();
+  if (typeof bound !== "string") run.bound = bound[0];
+  run.emit(listeningEvent(bound, maxClients));
+  return sock;
+}
+
+/**
+ * Connects a TCP client as the plan says (with TLS when asked), within
+ * `--timeout`.
+ *
+ * @param run The run that owns the socket.
+ * @returns The connected socket, blocking (no timeout).
+ * @throws {ChatFailure} One line naming the cause.
+ */
+export async function connectClient(run: Run): Promise<Socket> {
+  const { endpoint, tls, timeout } = run.plan;
+  let sock = run.own(new Socket(endpoint.family, SOCK_STREAM));
+  sock.settimeout(timeout);
+  try {
+    await sock.connect(endpoint.path ?? [endpoint.host, endpoint.port]);
+  } catch (err) {
+    throw run.explain(err, `cannot connect to ${endpoint.display}`);
+  }
+  if (tls) {
+    try {
+      sock = run.own(await wrapClient(sock, endpoint.host, tls));
+    } catch (err) {
+      throw run.explain(err, `cannot start TLS with ${endpoint.display}`);
+    }
+  }
+  sock.settimeout(null);
+  return sock;
+}
+
+/**
+ * A UDP client's socket, with an address that replies can come back to.
+ * Over IP the system picks one at the first send; a Unix datagram socket
+ * needs a path, so it is bound in a new temporary folder next to the
+ * server's socket, removed when the run ends.
+ *
+ * @param run The run that owns the socket.
+ * @returns The socket.
+ * @throws {ChatFailure} One line naming the cause, if the folder or the
+ * bind fails.
+ */
+export function openClientDatagram(run: Run): Socket {
+  const { endpoint } = run.plan;
+  const sock = run.own(new Socket(endpoint.family, SOCK_DGRAM));
+  if (!endpoint.path) return sock;
+  const folder = unixFolder(endpoint.path);
+  let dir: string;
+  try {
+    dir = Deno.makeTempDirSync({ dir: folder, prefix: ".pysocket-" });
+  } catch (err) {
+    throw run.explain(err, `cannot make a socket for replies in ${folder}`);
+  }
+  run.onClose(() => removeQuietly(dir, true));
+  try {
+    sock.bind(`${dir}/udp-client.sock`);
+  } catch (err) {
+    throw run.explain(err, `cannot bind a socket for replies in ${dir}`);
+  }
+  return sock;
+}
+
+/**
+ * The folder of a Unix socket path (`.` when there is none). The UDP
+ * client makes its own socket there, next to the server's, so one
+ * `--allow-read`/`--allow-write` covers both.
+ *
+ * @param path The server's socket path.
+ * @returns The folder.
+ */
+export function unixFolder(path: string): string {
+  const cut = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+  return cut === -1 ? "." : cut === 0 ? path.slice(0, 1) : path.slice(0, cut);
+}
+
+/**
+ * Removes a file, ignoring failures (for socket files at exit).
+ *
+ * @param path The file.
+ * @param recursive Whether to remove a folder with its contents.
+ */
+export function removeQuietly(path: string, recursive = false): void {
+  try {
+    Deno.removeSync(path, { recursive });
+  } catch {
+    // Gone already, or not ours to remove.
+  }
+}
