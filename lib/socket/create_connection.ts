@@ -48,8 +48,9 @@ function granted(host: string, port: number): boolean {
  * The addresses to try, in order: a numeric host as it is; a name as the
  * operating system's resolver lists them. When the run may not resolve the
  * name, or reach each of its addresses, the name itself is the one
- * address: Deno connects to it (to its first address) under the grant as
- * written (`--allow-net=localhost:8888`), or names the flag that is missing.
+ * address: Deno resolves it and tries each address itself (Happy
+ * Eyeballs), under the grant as written (`--allow-net=localhost:8888`), or
+ * names the flag that is missing.
  */
 async function candidates(
   host: string,
@@ -84,8 +85,10 @@ async function candidates(
  *
  * Requires `allow-net` for the host and port as written. With a grant for
  * the name only (`--allow-net=localhost:8888`), Deno resolves the name and
- * tries its first address; grant the addresses too
- * (`--allow-net=localhost,127.0.0.1:8888,[::1]:8888`) to have each tried.
+ * tries each of its addresses itself (Happy Eyeballs: IPv6 and IPv4 raced
+ * 250 ms apart); grant the addresses too
+ * (`--allow-net=localhost,127.0.0.1:8888,[::1]:8888`) to have them tried
+ * one by one, in the resolver's order, as Python does.
  *
  * @param address `[host, port]`.
  * @param timeout Seconds for each attempt (and the socket's timeout).
