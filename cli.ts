@@ -124,7 +124,7 @@ import { main as tcpClient } from "./lib/cli/tcp_client.ts";
 import { main as udpServer } from "./lib/cli/udp_server.ts";
 import { main as udpClient } from "./lib/cli/udp_client.ts";
 import type { ChatIO } from "./lib/cli/_events.ts";
-import { outputsOf } from "./lib/cli/_output.ts";
+import { flushOutputs, outputsOf } from "./lib/cli/_output.ts";
 import { usageLine, VERSION } from "./lib/cli/_run.ts";
 
 export type {
@@ -239,6 +239,8 @@ export async function main(args: string[], io?: ChatIO): Promise<number> {
       // Nowhere left to report to; the exit code says it.
     }
     return 1;
+  } finally {
+    await flushOutputs(null);
   }
 }
 

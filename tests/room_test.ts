@@ -274,7 +274,9 @@ Deno.test("room: /nick checks names, /who lists them, unknown commands are expla
     `* ${bobAddress} is now bob`,
     "* bob left",
   ]);
-  // --json: one event per line on stdout.
+  // --json: one event per line on stdout (written as it happens, so wait
+  // for the last one).
+  await server.waitFor("stdout", /"event":"left"/);
   const events = server.stdout.trim().split("\n").map((line) =>
     JSON.parse(line)
   );

@@ -11,11 +11,11 @@ import { formatAddress } from "../socket/_address.ts";
 import type { Address } from "../socket/address.ts";
 import { escapeControl } from "./_escape.ts";
 import { type ChatEvent, type ChatIO, statusLine } from "./_events.ts";
-import { type ChatFailure, explainError, oneLine } from "./_explain.ts";
+import { ChatFailure, explainError, oneLine } from "./_explain.ts";
 import { type InputLines, inputLines } from "./_input.ts";
 import type { Incoming } from "./_messages.ts";
 import { parseOptions, UsageError } from "./_options.ts";
-import { jsonLine, type Output, outputsOf } from "./_output.ts";
+import { flushOutputs, jsonLine, type Output, outputsOf } from "./_output.ts";
 import { helpText, makePlan, type Plan, type ProgramSpec } from "./_plan.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 
@@ -68,6 +68,9 @@ export class Run {
   readonly interactive: boolean;
   /** The host a server bound (its `listening` address), once known. */
   bound: string | undefined;
+  /** Rejects when the run must end at once (its stdout was closed). */
+  readonly failed: Promise<never>;
+  #fail: (failure: ChatFailure) => void;
   #input: InputLines | undefined;
   #promptOpen = false;
   #closed = false;
@@ -86,6 +89,48 @@ export class Run {
     ({ out: this.out, err: this.err } = outputsOf(io));
     this.interactive = io.interactive ??
       (io.stdin === undefined && Deno.stdin.isTerminal());
+    const { promise, reject } = Promise.withResolvers<never>();
+    promise.catch(() => {});
+    this.failed = promise;
+    this.#fail = reject;
+    this.#watchOutputs();
+  }
+
+  /**
+   * What a blocked or closed output does to the run. Lines dropped while
+   * an output was blocked are counted on stderr. A closed stdout ends a
+   * program whose output is its job (the chat programs, `--stream`); a
+   * server of many clients (`--room`, `--echo`, `--stream --echo`) says so
+   * once and goes on serving.
+   */
+  #watchOutputs(): void {
+    const name = `pysocket ${this.plan.program.name}`;
+    this.out.handlers = {
+      onDropped: (lines) =>
+        this.err.text(
+          `${name}: stdout was blocked; ${lines} line${
+            lines === 1 ? "" : "s"
+          } of output dropped\n`,
+        ),
+      onBroken: () => {
+        const reason = "stdout was closed (the program reading it has ended)";
+        if (this.plan.mode === "chat" || this.plan.mode === "stream") {
+          this.#fail(new ChatFailure(reason));
+        } else {
+          this.err.text(
+            `${name}: ${reason}; messages are no longer shown, the server goes on\n`,
+          );
+        }
+      },
+    };
+    this.err.handlers = {
+      onDropped: (lines) =>
+        this.err.text(
+          `${name}: stderr was blocked; ${lines} status line${
+            lines === 1 ? "" : "s"
+          } dropped\n`,
+        ),
+    };
   }
 
   /** The program's name. */
@@ -377,8 +422,9 @@ export async function runProgram(
   const running = body(run);
   // After an interrupt the body fails on its closed sockets: nobody cares.
   running.catch(() => {});
+  let code = 1;
   try {
-    return await Promise.race([running, interrupted]);
+    return code = await Promise.race([running, interrupted, run.failed]);
   } catch (err) {
     const message = run.explain(err).message;
     try {
@@ -395,6 +441,9 @@ export async function runProgram(
   } finally {
     for (const stop of unlisten) stop();
     run.close();
+    // What was written goes out before the process exits; after a signal,
+    // a reader that has stopped reading is not waited for long.
+    await flushOutputs(code >= 128 ? 1 : null);
   }
 }
 
@@ -435,5 +484,7 @@ export async function runMain(
       `pysocket ${spec.name}: unexpected failure: ${oneLine(String(e))}\n`,
     );
     return 1;
+  } finally {
+    await flushOutputs(null);
   }
 }

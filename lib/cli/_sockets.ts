@@ -12,6 +12,7 @@ import type { Address } from "../socket/address.ts";
 import { formatAddress } from "../socket/_address.ts";
 import { Socket } from "../socket/socket.ts";
 import type { ChatEvent } from "./_events.ts";
+import type { Endpoint } from "./_plan.ts";
 import type { Run } from "./_run.ts";
 import { listenTls, wrapClient } from "./_tls.ts";
 
@@ -148,6 +149,12 @@ export function openClientDatagram(run: Run): Socket {
 export function unixFolder(path: string): string {
   const cut = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
   return cut === -1 ? "." : cut === 0 ? path.slice(0, 1) : path.slice(0, cut);
+}
+
+/** The flags of a UDP program on a Unix socket: its folder, and the net. */
+export function unixDatagramFlags(endpoint: Endpoint): string {
+  const dir = unixFolder(endpoint.path!);
+  return `--allow-read=${dir} --allow-write=${dir} --allow-net`;
 }
 
 /**

@@ -42,7 +42,7 @@ export type { ByteReader } from "../socket/_line_reader.ts";
 export type { ChatOptions } from "./_program_options.ts";
 
 /** `pysocket tcp-client`: its options, help and permissions, declared once. */
-export const TCP_CLIENT: ProgramSpec = {
+const TCP_CLIENT: ProgramSpec = {
   name: "tcp-client",
   server: false,
   datagram: false,

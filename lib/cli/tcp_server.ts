@@ -41,7 +41,7 @@ export type { ChatOptions, ServerOptions } from "./_program_options.ts";
 export type { LeaveReason, RoomEvent } from "./_events.ts";
 
 /** `pysocket tcp-server`: its options, help and permissions, declared once. */
-export const TCP_SERVER: ProgramSpec = {
+const TCP_SERVER: ProgramSpec = {
   name: "tcp-server",
   server: true,
   datagram: false,

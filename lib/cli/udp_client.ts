@@ -35,8 +35,7 @@ import { BUFSIZE, datagramText } from "./_messages.ts";
 import type { ProgramSpec } from "./_plan.ts";
 import type { ChatOptions } from "./_program_options.ts";
 import { peerName, type Run, runMain, runProgram } from "./_run.ts";
-import { openClientDatagram } from "./_sockets.ts";
-import { unixDatagramFlags } from "./udp_server.ts";
+import { openClientDatagram, unixDatagramFlags } from "./_sockets.ts";
 import { udpStreamClient } from "./modes/udp_stream.ts";
 
 export type { ChatEvent, ChatIO, DisconnectReason } from "./_events.ts";
@@ -45,7 +44,7 @@ export type { ByteReader } from "../socket/_line_reader.ts";
 export type { ChatOptions } from "./_program_options.ts";
 
 /** `pysocket udp-client`: its options, help and permissions, declared once. */
-export const UDP_CLIENT: ProgramSpec = {
+const UDP_CLIENT: ProgramSpec = {
   name: "udp-client",
   server: false,
   datagram: true,

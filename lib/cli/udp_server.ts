@@ -32,10 +32,10 @@ import { ConnectionResetError, PermissionError } from "../socket/errors.ts";
 import type { ChatIO } from "./_events.ts";
 import { OPTIONS } from "./_common_options.ts";
 import { BUFSIZE, datagramText, endOf } from "./_messages.ts";
-import type { Endpoint, ProgramSpec } from "./_plan.ts";
+import type { ProgramSpec } from "./_plan.ts";
 import type { ServerOptions } from "./_program_options.ts";
 import { peerName, type Run, runMain, runProgram } from "./_run.ts";
-import { openServerSocket, unixFolder } from "./_sockets.ts";
+import { openServerSocket, unixDatagramFlags } from "./_sockets.ts";
 import { udpStreamServer } from "./modes/udp_stream.ts";
 
 export type { ChatEvent, ChatIO, DisconnectReason } from "./_events.ts";
@@ -43,19 +43,13 @@ export type { TextSink } from "./_output.ts";
 export type { ByteReader } from "../socket/_line_reader.ts";
 export type { ChatOptions, ServerOptions } from "./_program_options.ts";
 
-/** The flags of a UDP program on a Unix socket: its folder, and the net. */
-export function unixDatagramFlags(endpoint: Endpoint): string {
-  const dir = unixFolder(endpoint.path!);
-  return `--allow-read=${dir} --allow-write=${dir} --allow-net`;
-}
-
 /** A host as `--allow-net` takes it: IPv6 in brackets. */
 function bracket(host: string): string {
   return host.includes(":") ? `[${host}]` : host;
 }
 
 /** `pysocket udp-server`: its options, help and permissions, declared once. */
-export const UDP_SERVER: ProgramSpec = {
+const UDP_SERVER: ProgramSpec = {
   name: "udp-server",
   server: true,
   datagram: true,
