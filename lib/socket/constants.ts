@@ -64,8 +64,9 @@ export const AF_UNIX = 1;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AF_UNSPEC } from "@pysocket/pysocket";
- * console.log(AF_UNSPEC); // 0
+ * assert.equal(AF_UNSPEC, 0);
  * ```
  */
 export const AF_UNSPEC = 0;
@@ -96,8 +97,10 @@ export const SOCK_DGRAM = 2;
  *
  * @example
  * ```ts
- * import { SOCK_RAW } from "@pysocket/pysocket";
- * console.log(SOCK_RAW); // 3
+ * import assert from "node:assert/strict";
+ * import { AF_INET, OSError, SOCK_RAW, socket } from "@pysocket/pysocket";
+ * assert.equal(SOCK_RAW, 3);
+ * assert.throws(() => socket(AF_INET, SOCK_RAW), OSError);
  * ```
  */
 export const SOCK_RAW = 3;
@@ -106,8 +109,10 @@ export const SOCK_RAW = 3;
  *
  * @example
  * ```ts
- * import { SOCK_RDM } from "@pysocket/pysocket";
- * console.log(SOCK_RDM); // 4
+ * import assert from "node:assert/strict";
+ * import { AF_INET, OSError, SOCK_RDM, socket } from "@pysocket/pysocket";
+ * assert.equal(SOCK_RDM, 4);
+ * assert.throws(() => socket(AF_INET, SOCK_RDM), OSError);
  * ```
  */
 export const SOCK_RDM = 4;
@@ -116,8 +121,10 @@ export const SOCK_RDM = 4;
  *
  * @example
  * ```ts
- * import { SOCK_SEQPACKET } from "@pysocket/pysocket";
- * console.log(SOCK_SEQPACKET); // 5
+ * import assert from "node:assert/strict";
+ * import { AF_INET, OSError, SOCK_SEQPACKET, socket } from "@pysocket/pysocket";
+ * assert.equal(SOCK_SEQPACKET, 5);
+ * assert.throws(() => socket(AF_INET, SOCK_SEQPACKET), OSError);
  * ```
  */
 export const SOCK_SEQPACKET = 5;
@@ -127,8 +134,9 @@ export const SOCK_SEQPACKET = 5;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SHUT_RD } from "@pysocket/pysocket";
- * console.log(SHUT_RD); // 0
+ * assert.equal(SHUT_RD, 0);
  * ```
  */
 export const SHUT_RD = 0;
@@ -137,8 +145,9 @@ export const SHUT_RD = 0;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SHUT_WR } from "@pysocket/pysocket";
- * console.log(SHUT_WR); // 1
+ * assert.equal(SHUT_WR, 1);
  * ```
  */
 export const SHUT_WR = 1;
@@ -147,8 +156,9 @@ export const SHUT_WR = 1;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SHUT_RDWR } from "@pysocket/pysocket";
- * console.log(SHUT_RDWR); // 2
+ * assert.equal(SHUT_RDWR, 2);
  * ```
  */
 export const SHUT_RDWR = 2;
@@ -158,9 +168,10 @@ export const SHUT_RDWR = 2;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SO_KEEPALIVE, SOL_SOCKET, socket } from "@pysocket/pysocket";
  * using sock = socket();
- * console.log(sock.getsockopt(SOL_SOCKET, SO_KEEPALIVE)); // 0
+ * assert.equal(sock.getsockopt(SOL_SOCKET, SO_KEEPALIVE), 0);
  * ```
  */
 export const SOL_SOCKET: number = pick(1, 0xffff, 0xffff);
@@ -192,8 +203,9 @@ export const SO_REUSEADDR: number = pick(2, 4, 4);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { IPPROTO_TCP } from "@pysocket/pysocket";
- * console.log(IPPROTO_TCP); // 6
+ * assert.equal(IPPROTO_TCP, 6);
  * ```
  */
 export const IPPROTO_TCP = 6;
@@ -202,8 +214,9 @@ export const IPPROTO_TCP = 6;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { IPPROTO_UDP } from "@pysocket/pysocket";
- * console.log(IPPROTO_UDP); // 17
+ * assert.equal(IPPROTO_UDP, 17);
  * ```
  */
 export const IPPROTO_UDP = 17;
@@ -224,8 +237,9 @@ export const TCP_NODELAY = 1;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SOMAXCONN } from "@pysocket/pysocket";
- * console.log(SOMAXCONN > 0); // true
+ * assert.ok(SOMAXCONN > 0);
  * ```
  */
 export const SOMAXCONN: number = pick(4096, 128, 0x7fffffff);
@@ -323,11 +337,11 @@ export type ErrnoName =
  *
  * @example Compare the result of `connect_ex`
  * ```ts
+ * import assert from "node:assert/strict";
  * import { errno, socket } from "@pysocket/pysocket";
  * using sock = socket();
  * // Port 1 on loopback has no listener on a normal machine.
- * const code = await sock.connect_ex(["127.0.0.1", 1]);
- * console.log(code === errno.ECONNREFUSED); // true
+ * assert.equal(await sock.connect_ex(["127.0.0.1", 1]), errno.ECONNREFUSED);
  * ```
  */
 export const errno: Readonly<Record<ErrnoName, number>> = Object.freeze(
@@ -345,8 +359,9 @@ export const errno: Readonly<Record<ErrnoName, number>> = Object.freeze(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { errno, errorcode } from "@pysocket/pysocket";
- * console.log(errorcode[errno.ECONNRESET]); // "ECONNRESET"
+ * assert.equal(errorcode[errno.ECONNRESET], "ECONNRESET");
  * ```
  */
 export const errorcode: Readonly<Record<number, ErrnoName>> = Object.freeze(
@@ -406,8 +421,9 @@ const STRERROR: Record<ErrnoName, string> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { strerror } from "@pysocket/pysocket";
- * console.log(strerror("ECONNRESET")); // "Connection reset by peer"
+ * assert.equal(strerror("ECONNRESET"), "Connection reset by peer");
  * ```
  */
 export function strerror(name: ErrnoName): string {
