@@ -33,8 +33,10 @@ function pick(linux: number, darwin: number, windows: number): number {
  *
  * @example Create an IPv4 TCP socket
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AF_INET, SOCK_STREAM, socket } from "@pysocket/pysocket";
  * using sock = socket(AF_INET, SOCK_STREAM);
+ * assert.equal(sock.family, AF_INET);
  * ```
  */
 export const AF_INET = 2;
@@ -44,8 +46,10 @@ export const AF_INET = 2;
  *
  * @example Create an IPv6 TCP socket
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AF_INET6, SOCK_STREAM, socket } from "@pysocket/pysocket";
  * using sock = socket(AF_INET6, SOCK_STREAM);
+ * assert.equal(sock.family, AF_INET6);
  * ```
  */
 export const AF_INET6: number = pick(10, 30, 23);
@@ -54,8 +58,10 @@ export const AF_INET6: number = pick(10, 30, 23);
  *
  * @example Create a Unix stream socket
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AF_UNIX, SOCK_STREAM, socket } from "@pysocket/pysocket";
  * using sock = socket(AF_UNIX, SOCK_STREAM);
+ * assert.equal(sock.family, AF_UNIX);
  * ```
  */
 export const AF_UNIX = 1;
@@ -76,8 +82,10 @@ export const AF_UNSPEC = 0;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SOCK_STREAM, socket } from "@pysocket/pysocket";
  * using sock = socket(undefined, SOCK_STREAM);
+ * assert.equal(sock.type, SOCK_STREAM);
  * ```
  */
 export const SOCK_STREAM = 1;
@@ -86,8 +94,10 @@ export const SOCK_STREAM = 1;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AF_INET, SOCK_DGRAM, socket } from "@pysocket/pysocket";
  * using sock = socket(AF_INET, SOCK_DGRAM);
+ * assert.equal(sock.type, SOCK_DGRAM);
  * ```
  */
 export const SOCK_DGRAM = 2;
@@ -180,9 +190,11 @@ export const SOL_SOCKET: number = pick(1, 0xffff, 0xffff);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SO_KEEPALIVE, SOL_SOCKET, socket } from "@pysocket/pysocket";
  * using sock = socket();
  * sock.setsockopt(SOL_SOCKET, SO_KEEPALIVE, 1);
+ * assert.equal(sock.getsockopt(SOL_SOCKET, SO_KEEPALIVE), 1);
  * ```
  */
 export const SO_KEEPALIVE: number = pick(9, 8, 8);
@@ -192,9 +204,11 @@ export const SO_KEEPALIVE: number = pick(9, 8, 8);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SO_REUSEADDR, SOL_SOCKET, socket } from "@pysocket/pysocket";
  * using sock = socket();
  * sock.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
+ * assert.equal(sock.getsockopt(SOL_SOCKET, SO_REUSEADDR), 1);
  * ```
  */
 export const SO_REUSEADDR: number = pick(2, 4, 4);
@@ -226,9 +240,12 @@ export const IPPROTO_UDP = 17;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { IPPROTO_TCP, socket, TCP_NODELAY } from "@pysocket/pysocket";
  * using sock = socket();
- * sock.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1);
+ * assert.equal(sock.getsockopt(IPPROTO_TCP, TCP_NODELAY), 1); // Deno's default
+ * sock.setsockopt(IPPROTO_TCP, TCP_NODELAY, 0);
+ * assert.equal(sock.getsockopt(IPPROTO_TCP, TCP_NODELAY), 0);
  * ```
  */
 export const TCP_NODELAY = 1;

@@ -433,8 +433,11 @@ export class SSLContext {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { create_default_context } from "@pysocket/pysocket/ssl";
-   * create_default_context().load_default_certs();
+   * const ctx = create_default_context();
+   * ctx.load_default_certs();
+   * assert.deepEqual(ctx.cert_store_stats(), { x509: 0, crl: 0, x509_ca: 0 }); // nothing loaded
    * ```
    */
   load_default_certs(_purpose?: Purpose): void {}
@@ -449,8 +452,11 @@ export class SSLContext {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { create_default_context } from "@pysocket/pysocket/ssl";
-   * create_default_context().set_alpn_protocols(["h2", "http/1.1"]);
+   * const ctx = create_default_context();
+   * ctx.set_alpn_protocols(["h2", "http/1.1"]);
+   * assert.throws(() => ctx.set_alpn_protocols([""]), TypeError); // names must not be empty
    * ```
    */
   set_alpn_protocols(protocols: Iterable<string>): void {
