@@ -13,10 +13,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AccessList } from "./_access.ts";
  * const access = new AccessList({ allow: ["10.0.0.0/8", "::1"], deny: ["10.0.0.13"] });
- * console.log(access.allows("10.1.2.3"), access.allows("10.0.0.13")); // true false
- * console.log(access.allows("::ffff:10.9.9.9"), access.allows("127.0.0.1")); // true false
+ * assert.equal(access.allows("10.1.2.3"), true);
+ * assert.equal(access.allows("10.0.0.13"), false); // deny wins
+ * assert.equal(access.allows("::ffff:10.9.9.9"), true); // IPv4-mapped
+ * assert.equal(access.allows("127.0.0.1"), false);
  * ```
  *
  * @module
@@ -75,9 +78,10 @@ function samePrefix(a: Uint8Array, b: Uint8Array, prefix: number): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseAccessRule } from "./_access.ts";
- * console.log(parseAccessRule("10.1.2.3/8").text); // "10.0.0.0/8"
- * console.log(parseAccessRule("::1").text); // "::1/128"
+ * assert.equal(parseAccessRule("10.1.2.3/8").text, "10.0.0.0/8");
+ * assert.equal(parseAccessRule("::1").text, "::1/128");
  * ```
  */
 export function parseAccessRule(text: string): AccessRule {
@@ -127,9 +131,11 @@ export function parseAccessRule(text: string): AccessRule {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { matchesRule, parseAccessRule } from "./_access.ts";
  * const rule = parseAccessRule("192.168.0.0/16");
- * console.log(matchesRule(rule, "192.168.4.2"), matchesRule(rule, "192.169.0.1")); // true false
+ * assert.equal(matchesRule(rule, "192.168.4.2"), true);
+ * assert.equal(matchesRule(rule, "192.169.0.1"), false);
  * ```
  */
 export function matchesRule(rule: AccessRule, ip: string): boolean {
@@ -170,10 +176,12 @@ export interface AccessListOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AccessList } from "./_access.ts";
  * const onlyV6Loopback = new AccessList({ allow: ["::1"] });
- * console.log(onlyV6Loopback.allows("::1"), onlyV6Loopback.allows("127.0.0.1")); // true false
- * console.log(onlyV6Loopback.check("127.0.0.1")); // "not in --allow ::1/128"
+ * assert.equal(onlyV6Loopback.allows("::1"), true);
+ * assert.equal(onlyV6Loopback.allows("127.0.0.1"), false);
+ * assert.equal(onlyV6Loopback.check("127.0.0.1"), "not in --allow ::1/128");
  * ```
  */
 export class AccessList {
@@ -206,9 +214,11 @@ export class AccessList {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { AccessList } from "./_access.ts";
    * const access = new AccessList({ deny: ["10.0.0.0/8"] });
-   * console.log(access.check("10.2.3.4"), access.check("192.0.2.1")); // "in --deny 10.0.0.0/8" null
+   * assert.equal(access.check("10.2.3.4"), "in --deny 10.0.0.0/8");
+   * assert.equal(access.check("192.0.2.1"), null);
    * ```
    */
   check(ip: string): string | null {
@@ -230,8 +240,9 @@ export class AccessList {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { AccessList } from "./_access.ts";
-   * console.log(new AccessList().allows("203.0.113.9")); // true
+   * assert.equal(new AccessList().allows("203.0.113.9"), true);
    * ```
    */
   allows(ip: string): boolean {

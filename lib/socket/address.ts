@@ -37,8 +37,9 @@ export type Address = IPv4Address | IPv6Address | string;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { inet_aton } from "@pysocket/pysocket";
- * console.log(inet_aton("127.0.0.1")); // Uint8Array(4) [ 127, 0, 0, 1 ]
+ * assert.deepEqual(inet_aton("127.0.0.1"), new Uint8Array([127, 0, 0, 1]));
  * ```
  */
 export function inet_aton(text: string): Uint8Array {
@@ -79,8 +80,9 @@ export function inet_aton(text: string): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { inet_ntoa } from "@pysocket/pysocket";
- * console.log(inet_ntoa(new Uint8Array([192, 0, 2, 1]))); // "192.0.2.1"
+ * assert.equal(inet_ntoa(new Uint8Array([192, 0, 2, 1])), "192.0.2.1");
  * ```
  */
 export function inet_ntoa(packed: Uint8Array): string {
@@ -100,8 +102,9 @@ export function inet_ntoa(packed: Uint8Array): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AF_INET6, inet_pton } from "@pysocket/pysocket";
- * console.log(inet_pton(AF_INET6, "::1").length); // 16
+ * assert.equal(inet_pton(AF_INET6, "::1").length, 16);
  * ```
  */
 export function inet_pton(family: number, text: string): Uint8Array {
@@ -129,8 +132,9 @@ export function inet_pton(family: number, text: string): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AF_INET6, inet_ntop, inet_pton } from "@pysocket/pysocket";
- * console.log(inet_ntop(AF_INET6, inet_pton(AF_INET6, "0:0::1"))); // "::1"
+ * assert.equal(inet_ntop(AF_INET6, inet_pton(AF_INET6, "0:0::1")), "::1");
  * ```
  */
 export function inet_ntop(family: number, packed: Uint8Array): string {
@@ -203,8 +207,9 @@ function checkUnsigned(value: number, bits: 16 | 32, name: string): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { htons } from "@pysocket/pysocket";
- * console.log(htons(1)); // 256 on little-endian machines
+ * assert.equal(htons(1), 256); // on little-endian machines, as every Deno target is
  * ```
  */
 export function htons(x: number): number {
@@ -221,8 +226,9 @@ export function htons(x: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { htons, ntohs } from "@pysocket/pysocket";
- * console.log(ntohs(htons(8888))); // 8888
+ * assert.equal(ntohs(htons(8888)), 8888);
  * ```
  */
 export function ntohs(x: number): number {
@@ -244,8 +250,9 @@ function swap32(x: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { htonl } from "@pysocket/pysocket";
- * console.log(htonl(1)); // 16777216 on little-endian machines
+ * assert.equal(htonl(1), 16777216); // on little-endian machines, as every Deno target is
  * ```
  */
 export function htonl(x: number): number {
@@ -262,8 +269,9 @@ export function htonl(x: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { htonl, ntohl } from "@pysocket/pysocket";
- * console.log(ntohl(htonl(3232235777))); // 3232235777
+ * assert.equal(ntohl(htonl(3232235777)), 3232235777);
  * ```
  */
 export function ntohl(x: number): number {

@@ -33,8 +33,10 @@ function pick(linux: number, darwin: number, windows: number): number {
  *
  * @example Create an IPv4 TCP socket
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AF_INET, SOCK_STREAM, socket } from "@pysocket/pysocket";
  * using sock = socket(AF_INET, SOCK_STREAM);
+ * assert.equal(sock.family, AF_INET);
  * ```
  */
 export const AF_INET = 2;
@@ -44,8 +46,10 @@ export const AF_INET = 2;
  *
  * @example Create an IPv6 TCP socket
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AF_INET6, SOCK_STREAM, socket } from "@pysocket/pysocket";
  * using sock = socket(AF_INET6, SOCK_STREAM);
+ * assert.equal(sock.family, AF_INET6);
  * ```
  */
 export const AF_INET6: number = pick(10, 30, 23);
@@ -54,8 +58,10 @@ export const AF_INET6: number = pick(10, 30, 23);
  *
  * @example Create a Unix stream socket
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AF_UNIX, SOCK_STREAM, socket } from "@pysocket/pysocket";
  * using sock = socket(AF_UNIX, SOCK_STREAM);
+ * assert.equal(sock.family, AF_UNIX);
  * ```
  */
 export const AF_UNIX = 1;
@@ -64,8 +70,9 @@ export const AF_UNIX = 1;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AF_UNSPEC } from "@pysocket/pysocket";
- * console.log(AF_UNSPEC); // 0
+ * assert.equal(AF_UNSPEC, 0);
  * ```
  */
 export const AF_UNSPEC = 0;
@@ -75,8 +82,10 @@ export const AF_UNSPEC = 0;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SOCK_STREAM, socket } from "@pysocket/pysocket";
  * using sock = socket(undefined, SOCK_STREAM);
+ * assert.equal(sock.type, SOCK_STREAM);
  * ```
  */
 export const SOCK_STREAM = 1;
@@ -85,8 +94,10 @@ export const SOCK_STREAM = 1;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AF_INET, SOCK_DGRAM, socket } from "@pysocket/pysocket";
  * using sock = socket(AF_INET, SOCK_DGRAM);
+ * assert.equal(sock.type, SOCK_DGRAM);
  * ```
  */
 export const SOCK_DGRAM = 2;
@@ -96,8 +107,10 @@ export const SOCK_DGRAM = 2;
  *
  * @example
  * ```ts
- * import { SOCK_RAW } from "@pysocket/pysocket";
- * console.log(SOCK_RAW); // 3
+ * import assert from "node:assert/strict";
+ * import { AF_INET, OSError, SOCK_RAW, socket } from "@pysocket/pysocket";
+ * assert.equal(SOCK_RAW, 3);
+ * assert.throws(() => socket(AF_INET, SOCK_RAW), OSError);
  * ```
  */
 export const SOCK_RAW = 3;
@@ -106,8 +119,10 @@ export const SOCK_RAW = 3;
  *
  * @example
  * ```ts
- * import { SOCK_RDM } from "@pysocket/pysocket";
- * console.log(SOCK_RDM); // 4
+ * import assert from "node:assert/strict";
+ * import { AF_INET, OSError, SOCK_RDM, socket } from "@pysocket/pysocket";
+ * assert.equal(SOCK_RDM, 4);
+ * assert.throws(() => socket(AF_INET, SOCK_RDM), OSError);
  * ```
  */
 export const SOCK_RDM = 4;
@@ -116,8 +131,10 @@ export const SOCK_RDM = 4;
  *
  * @example
  * ```ts
- * import { SOCK_SEQPACKET } from "@pysocket/pysocket";
- * console.log(SOCK_SEQPACKET); // 5
+ * import assert from "node:assert/strict";
+ * import { AF_INET, OSError, SOCK_SEQPACKET, socket } from "@pysocket/pysocket";
+ * assert.equal(SOCK_SEQPACKET, 5);
+ * assert.throws(() => socket(AF_INET, SOCK_SEQPACKET), OSError);
  * ```
  */
 export const SOCK_SEQPACKET = 5;
@@ -127,8 +144,9 @@ export const SOCK_SEQPACKET = 5;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SHUT_RD } from "@pysocket/pysocket";
- * console.log(SHUT_RD); // 0
+ * assert.equal(SHUT_RD, 0);
  * ```
  */
 export const SHUT_RD = 0;
@@ -137,8 +155,9 @@ export const SHUT_RD = 0;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SHUT_WR } from "@pysocket/pysocket";
- * console.log(SHUT_WR); // 1
+ * assert.equal(SHUT_WR, 1);
  * ```
  */
 export const SHUT_WR = 1;
@@ -147,8 +166,9 @@ export const SHUT_WR = 1;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SHUT_RDWR } from "@pysocket/pysocket";
- * console.log(SHUT_RDWR); // 2
+ * assert.equal(SHUT_RDWR, 2);
  * ```
  */
 export const SHUT_RDWR = 2;
@@ -158,9 +178,10 @@ export const SHUT_RDWR = 2;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SO_KEEPALIVE, SOL_SOCKET, socket } from "@pysocket/pysocket";
  * using sock = socket();
- * console.log(sock.getsockopt(SOL_SOCKET, SO_KEEPALIVE)); // 0
+ * assert.equal(sock.getsockopt(SOL_SOCKET, SO_KEEPALIVE), 0);
  * ```
  */
 export const SOL_SOCKET: number = pick(1, 0xffff, 0xffff);
@@ -169,9 +190,11 @@ export const SOL_SOCKET: number = pick(1, 0xffff, 0xffff);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SO_KEEPALIVE, SOL_SOCKET, socket } from "@pysocket/pysocket";
  * using sock = socket();
  * sock.setsockopt(SOL_SOCKET, SO_KEEPALIVE, 1);
+ * assert.equal(sock.getsockopt(SOL_SOCKET, SO_KEEPALIVE), 1);
  * ```
  */
 export const SO_KEEPALIVE: number = pick(9, 8, 8);
@@ -181,9 +204,11 @@ export const SO_KEEPALIVE: number = pick(9, 8, 8);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SO_REUSEADDR, SOL_SOCKET, socket } from "@pysocket/pysocket";
  * using sock = socket();
  * sock.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
+ * assert.equal(sock.getsockopt(SOL_SOCKET, SO_REUSEADDR), 1);
  * ```
  */
 export const SO_REUSEADDR: number = pick(2, 4, 4);
@@ -192,8 +217,9 @@ export const SO_REUSEADDR: number = pick(2, 4, 4);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { IPPROTO_TCP } from "@pysocket/pysocket";
- * console.log(IPPROTO_TCP); // 6
+ * assert.equal(IPPROTO_TCP, 6);
  * ```
  */
 export const IPPROTO_TCP = 6;
@@ -202,8 +228,9 @@ export const IPPROTO_TCP = 6;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { IPPROTO_UDP } from "@pysocket/pysocket";
- * console.log(IPPROTO_UDP); // 17
+ * assert.equal(IPPROTO_UDP, 17);
  * ```
  */
 export const IPPROTO_UDP = 17;
@@ -213,9 +240,12 @@ export const IPPROTO_UDP = 17;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { IPPROTO_TCP, socket, TCP_NODELAY } from "@pysocket/pysocket";
  * using sock = socket();
- * sock.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1);
+ * assert.equal(sock.getsockopt(IPPROTO_TCP, TCP_NODELAY), 1); // Deno's default
+ * sock.setsockopt(IPPROTO_TCP, TCP_NODELAY, 0);
+ * assert.equal(sock.getsockopt(IPPROTO_TCP, TCP_NODELAY), 0);
  * ```
  */
 export const TCP_NODELAY = 1;
@@ -224,8 +254,9 @@ export const TCP_NODELAY = 1;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SOMAXCONN } from "@pysocket/pysocket";
- * console.log(SOMAXCONN > 0); // true
+ * assert.ok(SOMAXCONN > 0);
  * ```
  */
 export const SOMAXCONN: number = pick(4096, 128, 0x7fffffff);
@@ -323,11 +354,11 @@ export type ErrnoName =
  *
  * @example Compare the result of `connect_ex`
  * ```ts
+ * import assert from "node:assert/strict";
  * import { errno, socket } from "@pysocket/pysocket";
  * using sock = socket();
  * // Port 1 on loopback has no listener on a normal machine.
- * const code = await sock.connect_ex(["127.0.0.1", 1]);
- * console.log(code === errno.ECONNREFUSED); // true
+ * assert.equal(await sock.connect_ex(["127.0.0.1", 1]), errno.ECONNREFUSED);
  * ```
  */
 export const errno: Readonly<Record<ErrnoName, number>> = Object.freeze(
@@ -345,8 +376,9 @@ export const errno: Readonly<Record<ErrnoName, number>> = Object.freeze(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { errno, errorcode } from "@pysocket/pysocket";
- * console.log(errorcode[errno.ECONNRESET]); // "ECONNRESET"
+ * assert.equal(errorcode[errno.ECONNRESET], "ECONNRESET");
  * ```
  */
 export const errorcode: Readonly<Record<number, ErrnoName>> = Object.freeze(
@@ -406,8 +438,9 @@ const STRERROR: Record<ErrnoName, string> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { strerror } from "@pysocket/pysocket";
- * console.log(strerror("ECONNRESET")); // "Connection reset by peer"
+ * assert.equal(strerror("ECONNRESET"), "Connection reset by peer");
  * ```
  */
 export function strerror(name: ErrnoName): string {

@@ -18,10 +18,12 @@
  *
  * @example Build one the way Python does, and read it back
  * ```ts
+ * import assert from "node:assert/strict";
  * import { errno, OSError } from "@pysocket/pysocket";
  * const err = new OSError(errno.EBADF, "Bad file descriptor");
- * console.log(err.message); // "[Errno 9] Bad file descriptor" on Linux
- * console.log(err.errno === errno.EBADF); // true
+ * assert.equal(err.message, `[Errno ${errno.EBADF}] Bad file descriptor`); // [Errno 9] on Linux
+ * assert.equal(err.errno, errno.EBADF);
+ * assert.equal(err.strerror, "Bad file descriptor");
  * ```
  */
 export class OSError extends Error {
@@ -63,9 +65,10 @@ export class OSError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ConnectionError, ConnectionResetError, errno } from "@pysocket/pysocket";
  * const err = new ConnectionResetError(errno.ECONNRESET, "Connection reset by peer");
- * console.log(err instanceof ConnectionError); // true
+ * assert.ok(err instanceof ConnectionError);
  * ```
  */
 export class ConnectionError extends OSError {}
@@ -75,13 +78,11 @@ export class ConnectionError extends OSError {}
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ConnectionRefusedError, socket } from "@pysocket/pysocket";
  * using sock = socket();
- * try {
- *   await sock.connect(["127.0.0.1", 1]);
- * } catch (err) {
- *   console.log(err instanceof ConnectionRefusedError); // true
- * }
+ * // Port 1 on loopback has no listener on a normal machine.
+ * await assert.rejects(sock.connect(["127.0.0.1", 1]), ConnectionRefusedError);
  * ```
  */
 export class ConnectionRefusedError extends ConnectionError {}
@@ -92,9 +93,10 @@ export class ConnectionRefusedError extends ConnectionError {}
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ConnectionResetError, errno } from "@pysocket/pysocket";
  * const err = new ConnectionResetError(errno.ECONNRESET, "Connection reset by peer");
- * console.log(err.name); // "ConnectionResetError"
+ * assert.equal(err.name, "ConnectionResetError");
  * ```
  */
 export class ConnectionResetError extends ConnectionError {}
@@ -104,9 +106,10 @@ export class ConnectionResetError extends ConnectionError {}
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ConnectionAbortedError, errno } from "@pysocket/pysocket";
  * const err = new ConnectionAbortedError(errno.ECONNABORTED, "Software caused connection abort");
- * console.log(err.errno === errno.ECONNABORTED); // true
+ * assert.equal(err.errno, errno.ECONNABORTED);
  * ```
  */
 export class ConnectionAbortedError extends ConnectionError {}
@@ -116,9 +119,10 @@ export class ConnectionAbortedError extends ConnectionError {}
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BrokenPipeError, errno } from "@pysocket/pysocket";
  * const err = new BrokenPipeError(errno.EPIPE, "Broken pipe");
- * console.log(err.message.includes("Broken pipe")); // true
+ * assert.match(err.message, /Broken pipe/);
  * ```
  */
 export class BrokenPipeError extends ConnectionError {}
@@ -130,16 +134,13 @@ export class BrokenPipeError extends ConnectionError {}
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { socket, TimeoutError } from "@pysocket/pysocket";
  * using server = socket();
  * server.bind(["127.0.0.1", 0]);
  * server.listen();
  * server.settimeout(0.05);
- * try {
- *   await server.accept();
- * } catch (err) {
- *   console.log(err instanceof TimeoutError); // true
- * }
+ * await assert.rejects(server.accept(), TimeoutError);
  * ```
  */
 export class TimeoutError extends OSError {}
@@ -150,9 +151,13 @@ export class TimeoutError extends OSError {}
  *
  * @example
  * ```ts
- * import { BlockingIOError, errno } from "@pysocket/pysocket";
- * const err = new BlockingIOError(errno.EWOULDBLOCK, "Resource temporarily unavailable");
- * console.log(err instanceof BlockingIOError); // true
+ * import assert from "node:assert/strict";
+ * import { BlockingIOError, socket } from "@pysocket/pysocket";
+ * using server = socket();
+ * server.bind(["127.0.0.1", 0]);
+ * server.listen();
+ * server.setblocking(false);
+ * await assert.rejects(server.accept(), BlockingIOError); // no client is waiting
  * ```
  */
 export class BlockingIOError extends OSError {}
@@ -163,9 +168,10 @@ export class BlockingIOError extends OSError {}
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { errno, PermissionError } from "@pysocket/pysocket";
  * const err = new PermissionError(errno.EACCES, "Permission denied");
- * console.log(err.errno === errno.EACCES); // true
+ * assert.equal(err.errno, errno.EACCES);
  * ```
  */
 export class PermissionError extends OSError {}
@@ -175,9 +181,10 @@ export class PermissionError extends OSError {}
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { errno, FileNotFoundError } from "@pysocket/pysocket";
  * const err = new FileNotFoundError(errno.ENOENT, "No such file or directory");
- * console.log(err.name); // "FileNotFoundError"
+ * assert.equal(err.name, "FileNotFoundError");
  * ```
  */
 export class FileNotFoundError extends OSError {}
@@ -187,9 +194,10 @@ export class FileNotFoundError extends OSError {}
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { errno, InterruptedError } from "@pysocket/pysocket";
  * const err = new InterruptedError(errno.EINTR, "Interrupted system call");
- * console.log(err.name); // "InterruptedError"
+ * assert.equal(err.name, "InterruptedError");
  * ```
  */
 export class InterruptedError extends OSError {}
@@ -200,9 +208,10 @@ export class InterruptedError extends OSError {}
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { gaierror } from "@pysocket/pysocket";
  * const err = new gaierror(-2, "Name or service not known");
- * console.log(err.message); // "[Errno -2] Name or service not known"
+ * assert.equal(err.message, "[Errno -2] Name or service not known");
  * ```
  */
 // deno-lint-ignore camelcase
@@ -214,9 +223,11 @@ export class gaierror extends OSError {}
  *
  * @example
  * ```ts
- * import { EOFError } from "@pysocket/pysocket";
+ * import assert from "node:assert/strict";
+ * import { EOFError, OSError } from "@pysocket/pysocket";
  * const err = new EOFError();
- * console.log(err.message); // "EOF when reading a line"
+ * assert.equal(err.message, "EOF when reading a line");
+ * assert.ok(!(err instanceof OSError));
  * ```
  */
 export class EOFError extends Error {
@@ -236,8 +247,9 @@ export class EOFError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { error, OSError } from "@pysocket/pysocket";
- * console.log(error === OSError); // true
+ * assert.equal(error, OSError);
  * ```
  */
 export const error: typeof OSError = OSError;
@@ -247,8 +259,9 @@ export const error: typeof OSError = OSError;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { timeout, TimeoutError } from "@pysocket/pysocket";
- * console.log(timeout === TimeoutError); // true
+ * assert.equal(timeout, TimeoutError);
  * ```
  */
 export const timeout: typeof TimeoutError = TimeoutError;

@@ -90,9 +90,10 @@ function parsePort(port: string | number | null | undefined): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { getaddrinfo, SOCK_STREAM } from "@pysocket/pysocket";
  * const infos = await getaddrinfo("127.0.0.1", 80, 0, SOCK_STREAM);
- * console.log(infos[0][4]); // ["127.0.0.1", 80]
+ * assert.deepEqual(infos[0][4], ["127.0.0.1", 80]);
  * ```
  */
 export async function getaddrinfo(
@@ -199,8 +200,9 @@ export async function getaddrinfo(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { gethostbyname } from "@pysocket/pysocket";
- * console.log(await gethostbyname("127.0.0.1")); // "127.0.0.1"
+ * assert.equal(await gethostbyname("127.0.0.1"), "127.0.0.1");
  * ```
  */
 export async function gethostbyname(hostname: string): Promise<string> {
@@ -219,8 +221,9 @@ export async function gethostbyname(hostname: string): Promise<string> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { gethostname } from "@pysocket/pysocket";
- * console.log(gethostname().length > 0); // true
+ * assert.ok(gethostname().length > 0);
  * ```
  */
 export function gethostname(): string {

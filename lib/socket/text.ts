@@ -21,12 +21,10 @@ export type DecodeErrors = "strict" | "replace" | "ignore";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { str, UnicodeDecodeError } from "@pysocket/pysocket";
- * try {
- *   str(new Uint8Array([0xff]));
- * } catch (err) {
- *   console.log(err instanceof UnicodeDecodeError); // true
- * }
+ * assert.throws(() => str(new Uint8Array([0xff])), UnicodeDecodeError);
+ * assert.throws(() => str(new Uint8Array([0xff])), TypeError);
  * ```
  */
 export class UnicodeDecodeError extends TypeError {
@@ -77,12 +75,9 @@ export class UnicodeDecodeError extends TypeError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bytes, UnicodeEncodeError } from "@pysocket/pysocket";
- * try {
- *   bytes("é", "ascii");
- * } catch (err) {
- *   console.log(err instanceof UnicodeEncodeError); // true
- * }
+ * assert.throws(() => bytes("é", "ascii"), UnicodeEncodeError);
  * ```
  */
 export class UnicodeEncodeError extends TypeError {
@@ -143,8 +138,9 @@ const LOOSE_UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bytes } from "@pysocket/pysocket";
- * console.log(bytes("hello", "utf-8")); // Uint8Array(5) [ 104, 101, 108, 108, 111 ]
+ * assert.deepEqual(bytes("hello", "utf-8"), new Uint8Array([104, 101, 108, 108, 111]));
  * ```
  */
 export function bytes(text: string, encoding: Encoding = "utf-8"): Uint8Array {
@@ -226,9 +222,10 @@ function findInvalidUtf8(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { str } from "@pysocket/pysocket";
- * console.log(str(new Uint8Array([104, 105]), "utf-8")); // "hi"
- * console.log(str(new Uint8Array([0xff, 104]), "utf-8", "replace")); // "\ufffdh"
+ * assert.equal(str(new Uint8Array([104, 105]), "utf-8"), "hi");
+ * assert.equal(str(new Uint8Array([0xff, 104]), "utf-8", "replace"), "\ufffdh");
  * ```
  */
 export function str(

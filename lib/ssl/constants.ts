@@ -12,9 +12,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PROTOCOL_TLS_CLIENT, SSLContext } from "@pysocket/pysocket/ssl";
  * const ctx = new SSLContext(PROTOCOL_TLS_CLIENT);
- * console.log(ctx.check_hostname); // true
+ * assert.equal(ctx.check_hostname, true);
  * ```
  */
 export const PROTOCOL_TLS_CLIENT = 16;
@@ -24,9 +25,10 @@ export const PROTOCOL_TLS_CLIENT = 16;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CERT_NONE, PROTOCOL_TLS_SERVER, SSLContext } from "@pysocket/pysocket/ssl";
  * const ctx = new SSLContext(PROTOCOL_TLS_SERVER);
- * console.log(ctx.verify_mode === CERT_NONE); // true
+ * assert.equal(ctx.verify_mode, CERT_NONE);
  * ```
  */
 export const PROTOCOL_TLS_SERVER = 17;
@@ -39,9 +41,10 @@ export const PROTOCOL_TLS_SERVER = 17;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CERT_NONE, create_default_context, Purpose } from "@pysocket/pysocket/ssl";
  * const server = create_default_context(Purpose.CLIENT_AUTH);
- * console.log(server.verify_mode === CERT_NONE); // true
+ * assert.equal(server.verify_mode, CERT_NONE);
  * ```
  */
 export const CERT_NONE = 0;
@@ -52,10 +55,11 @@ export const CERT_NONE = 0;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CERT_OPTIONAL, create_default_context } from "@pysocket/pysocket/ssl";
  * const ctx = create_default_context();
  * ctx.verify_mode = CERT_OPTIONAL;
- * console.log(ctx.verify_mode); // 1
+ * assert.equal(ctx.verify_mode, CERT_OPTIONAL);
  * ```
  */
 export const CERT_OPTIONAL = 1;
@@ -66,8 +70,9 @@ export const CERT_OPTIONAL = 1;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CERT_REQUIRED, create_default_context } from "@pysocket/pysocket/ssl";
- * console.log(create_default_context().verify_mode === CERT_REQUIRED); // true
+ * assert.equal(create_default_context().verify_mode, CERT_REQUIRED);
  * ```
  */
 export const CERT_REQUIRED = 2;
@@ -79,9 +84,10 @@ export const CERT_REQUIRED = 2;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { create_default_context, PROTOCOL_TLS_SERVER, Purpose } from "@pysocket/pysocket/ssl";
  * const ctx = create_default_context(Purpose.CLIENT_AUTH);
- * console.log(ctx.protocol === PROTOCOL_TLS_SERVER); // true
+ * assert.equal(ctx.protocol, PROTOCOL_TLS_SERVER);
  * ```
  */
 export const Purpose: Readonly<{

@@ -29,9 +29,11 @@ export type CreateDefaultContextOptions = VerifyLocations;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { create_default_context, PROTOCOL_TLS_CLIENT } from "@pysocket/pysocket/ssl";
  * const ctx = create_default_context();
- * console.log(ctx.protocol === PROTOCOL_TLS_CLIENT, ctx.check_hostname); // true true
+ * assert.equal(ctx.protocol, PROTOCOL_TLS_CLIENT);
+ * assert.equal(ctx.check_hostname, true);
  * ```
  *
  * @example With a private CA

@@ -43,10 +43,13 @@ export interface SSLErrorOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { OSError } from "@pysocket/pysocket";
  * import { SSLError } from "@pysocket/pysocket/ssl";
  * const err = new SSLError("wrong version number", { reason: "WRONG_VERSION_NUMBER" });
- * console.log(err.message, err instanceof OSError); // "[SSL: WRONG_VERSION_NUMBER] wrong version number" true
+ * assert.equal(err.message, "[SSL: WRONG_VERSION_NUMBER] wrong version number");
+ * assert.equal(err.errno, null);
+ * assert.ok(err instanceof OSError);
  * ```
  */
 export class SSLError extends OSError {
@@ -107,9 +110,11 @@ export interface SSLCertVerificationErrorOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SSLCertVerificationError, SSLError } from "@pysocket/pysocket/ssl";
  * const err = new SSLCertVerificationError("unable to get local issuer certificate", { verify_code: 20 });
- * console.log(err instanceof SSLError, err.reason); // true "CERTIFICATE_VERIFY_FAILED"
+ * assert.ok(err instanceof SSLError);
+ * assert.equal(err.reason, "CERTIFICATE_VERIFY_FAILED");
  * ```
  */
 export class SSLCertVerificationError extends SSLError {
@@ -144,8 +149,9 @@ export class SSLCertVerificationError extends SSLError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CertificateError, SSLCertVerificationError } from "@pysocket/pysocket/ssl";
- * console.log(CertificateError === SSLCertVerificationError); // true
+ * assert.equal(CertificateError, SSLCertVerificationError);
  * ```
  */
 export const CertificateError: typeof SSLCertVerificationError =
@@ -160,9 +166,10 @@ export const CertificateError: typeof SSLCertVerificationError =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SSLEOFError, SSLError } from "@pysocket/pysocket/ssl";
  * const err = new SSLEOFError("EOF occurred in violation of protocol");
- * console.log(err instanceof SSLError); // true
+ * assert.ok(err instanceof SSLError);
  * ```
  */
 export class SSLEOFError extends SSLError {}
@@ -174,8 +181,9 @@ export class SSLEOFError extends SSLError {}
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SSLError, SSLWantReadError } from "@pysocket/pysocket/ssl";
- * console.log(new SSLWantReadError() instanceof SSLError); // true
+ * assert.ok(new SSLWantReadError() instanceof SSLError);
  * ```
  */
 export class SSLWantReadError extends SSLError {}

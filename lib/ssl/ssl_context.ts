@@ -115,11 +115,20 @@ function checkMode(value: unknown): number {
  *
  * @example Defaults of the two kinds
  * ```ts
- * import { PROTOCOL_TLS_CLIENT, PROTOCOL_TLS_SERVER, SSLContext } from "@pysocket/pysocket/ssl";
+ * import assert from "node:assert/strict";
+ * import {
+ *   CERT_NONE,
+ *   CERT_REQUIRED,
+ *   PROTOCOL_TLS_CLIENT,
+ *   PROTOCOL_TLS_SERVER,
+ *   SSLContext,
+ * } from "@pysocket/pysocket/ssl";
  * const client = new SSLContext(PROTOCOL_TLS_CLIENT);
  * const server = new SSLContext(PROTOCOL_TLS_SERVER);
- * console.log(client.check_hostname, client.verify_mode); // true 2
- * console.log(server.check_hostname, server.verify_mode); // false 0
+ * assert.equal(client.check_hostname, true);
+ * assert.equal(client.verify_mode, CERT_REQUIRED);
+ * assert.equal(server.check_hostname, false);
+ * assert.equal(server.verify_mode, CERT_NONE);
  * ```
  */
 export class SSLContext {
@@ -176,15 +185,14 @@ export class SSLContext {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { OSError } from "@pysocket/pysocket";
    * import { CERT_NONE, create_default_context } from "@pysocket/pysocket/ssl";
    * const ctx = create_default_context();
    * ctx.check_hostname = false;
-   * try {
+   * assert.throws(() => {
    *   ctx.verify_mode = CERT_NONE;
-   * } catch (err) {
-   *   console.log(err instanceof OSError); // true: names --unsafely-ignore-certificate-errors
-   * }
+   * }, (err) => err instanceof OSError && /--unsafely-ignore-certificate-errors/.test(err.message));
    * ```
    */
   get verify_mode(): number {
@@ -235,10 +243,11 @@ export class SSLContext {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { create_default_context } from "@pysocket/pysocket/ssl";
    * const ctx = create_default_context();
    * ctx.check_hostname = false;
-   * console.log(ctx.check_hostname); // false
+   * assert.equal(ctx.check_hostname, false);
    * ```
    */
   get check_hostname(): boolean {
@@ -424,8 +433,11 @@ export class SSLContext {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { create_default_context } from "@pysocket/pysocket/ssl";
-   * create_default_context().load_default_certs();
+   * const ctx = create_default_context();
+   * ctx.load_default_certs();
+   * assert.deepEqual(ctx.cert_store_stats(), { x509: 0, crl: 0, x509_ca: 0 }); // nothing loaded
    * ```
    */
   load_default_certs(_purpose?: Purpose): void {}
@@ -440,8 +452,11 @@ export class SSLContext {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { create_default_context } from "@pysocket/pysocket/ssl";
-   * create_default_context().set_alpn_protocols(["h2", "http/1.1"]);
+   * const ctx = create_default_context();
+   * ctx.set_alpn_protocols(["h2", "http/1.1"]);
+   * assert.throws(() => ctx.set_alpn_protocols([""]), TypeError); // names must not be empty
    * ```
    */
   set_alpn_protocols(protocols: Iterable<string>): void {
@@ -467,8 +482,9 @@ export class SSLContext {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { create_default_context } from "@pysocket/pysocket/ssl";
-   * console.log(create_default_context().cert_store_stats()); // { x509: 0, crl: 0, x509_ca: 0 }
+   * assert.deepEqual(create_default_context().cert_store_stats(), { x509: 0, crl: 0, x509_ca: 0 });
    * ```
    */
   cert_store_stats(): { x509: number; crl: number; x509_ca: number } {
@@ -537,16 +553,15 @@ export class SSLContext {
    *
    * @example An accepted connection cannot be wrapped
    * ```ts
+   * import assert from "node:assert/strict";
    * import { create_connection, create_server, OSError } from "@pysocket/pysocket";
    * import { create_default_context, Purpose } from "@pysocket/pysocket/ssl";
    * using server = create_server(["127.0.0.1", 0]);
    * using client = await create_connection(server.getsockname() as [string, number]);
    * const [conn] = await server.accept();
-   * try {
-   *   await create_default_context(Purpose.CLIENT_AUTH).wrap_socket(conn, { server_side: true });
-   * } catch (err) {
-   *   console.log(err instanceof OSError); // true: wrap the listening socket instead
-   * }
+   * const ctx = create_default_context(Purpose.CLIENT_AUTH);
+   * // Wrap the listening socket instead.
+   * await assert.rejects(ctx.wrap_socket(conn, { server_side: true }), OSError);
    * conn.close();
    * ```
    */

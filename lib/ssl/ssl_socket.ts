@@ -70,6 +70,7 @@ const EMPTY = new Uint8Array(0);
  *
  * @example An echo over TLS (needs a certificate for localhost signed by ca.pem)
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { create_connection, create_server } from "@pysocket/pysocket";
  * import { create_default_context, Purpose } from "@pysocket/pysocket/ssl";
  *
@@ -86,7 +87,7 @@ const EMPTY = new Uint8Array(0);
  * ]);
  * await client.sendall(new TextEncoder().encode("ping"));
  * await conn.sendall(await conn.recv(1024));
- * console.log(new TextDecoder().decode(await client.recv(1024))); // "ping"
+ * assert.equal(new TextDecoder().decode(await client.recv(1024)), "ping");
  * conn.close();
  * client.close();
  * ```
@@ -238,7 +239,7 @@ export class SSLSocket extends Socket {
    * ```ts ignore
    * ctx.set_alpn_protocols(["h2", "http/1.1"]);
    * const ssock = await ctx.wrap_socket(sock, { server_hostname: "example.com" });
-   * console.log(ssock.selected_alpn_protocol()); // "h2"
+   * assert.equal(ssock.selected_alpn_protocol(), "h2");
    * ```
    */
   selected_alpn_protocol(): string | null {
@@ -381,8 +382,19 @@ export class SSLSocket extends Socket {
    * @returns The description.
    *
    * @example
-   * ```ts ignore
-   * console.log(String(ssock)); // "<ssl.SSLSocket fd=4, family=2, type=1, proto=0, laddr=..., raddr=...>"
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { create_connection, create_server } from "@pysocket/pysocket";
+   * import { create_default_context } from "@pysocket/pysocket/ssl";
+   * using server = create_server(["127.0.0.1", 0]);
+   * const plain = await create_connection(server.getsockname() as [string, number]);
+   * // No handshake, so a plain server is enough to show the name.
+   * using ssock = await create_default_context().wrap_socket(plain, {
+   *   server_hostname: "localhost",
+   *   do_handshake_on_connect: false,
+   * });
+   * // <ssl.SSLSocket fd=5, family=2, type=1, proto=0, laddr=("127.0.0.1", 41166), raddr=("127.0.0.1", 46307)>
+   * assert.match(String(ssock), /^<ssl\.SSLSocket fd=\d+, family=2, type=1, proto=0, laddr=.+, raddr=.+>$/);
    * ```
    */
   override toString(): string {
