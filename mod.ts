@@ -89,9 +89,11 @@ export {
   gaierror,
   InterruptedError,
   OSError,
+  OverflowError,
   PermissionError,
   timeout,
   TimeoutError,
+  ValueError,
 } from "./lib/socket/errors.ts";
 export {
   type Address,

@@ -8,6 +8,7 @@
 
 import { AF_INET6 } from "./constants.ts";
 import { oserror } from "./_translate.ts";
+import { OSError, OverflowError, ValueError } from "./errors.ts";
 import type { Address } from "./address.ts";
 
 /**
@@ -23,7 +24,7 @@ export function checkPort(port: unknown, what: string): number {
     typeof port !== "number" || !Number.isInteger(port) || port < 0 ||
     port > 65535
   ) {
-    throw new RangeError(
+    throw new OverflowError(
       `${what}: port must be an integer from 0 to 65535, got ${
         typeof port === "string" ? JSON.stringify(port) : String(port)
       }`,
@@ -64,6 +65,9 @@ export function ipEndpoint(
   }
   const port = checkPort(address[1], what);
   let hostname = address[0];
+  if (hostname.includes("\0")) {
+    throw new ValueError(`${what}: embedded null character in host`);
+  }
   if (hostname === "") hostname = family === AF_INET6 ? "::" : "0.0.0.0";
   else if (hostname === "<broadcast>") hostname = "255.255.255.255";
   // Python writes IPv6 literals without brackets; accept them anyway.
@@ -234,6 +238,11 @@ export function endpointFor(
   return { hostname, port };
 }
 
+/** The size of `sun_path`: 108 bytes on Linux, 104 on macOS and the BSDs. */
+const UNIX_PATH_MAX = Deno.build.os === "linux" || Deno.build.os === "windows"
+  ? 108
+  : 104;
+
 /**
  * The path of an `AF_UNIX` address.
  *
@@ -248,6 +257,17 @@ export function unixPath(address: Address, call: string): string {
         JSON.stringify(address)
       }`,
     );
+  }
+  if (address.includes("\0")) {
+    throw new ValueError(`${call}(): embedded null character in path`);
+  }
+  const bytes = new TextEncoder().encode(address).length;
+  if (bytes >= UNIX_PATH_MAX) {
+    throw new OSError("AF_UNIX path too long", null, {
+      detail: `${call}(): ${bytes} bytes, the limit is ${
+        UNIX_PATH_MAX - 1
+      } on this system; use a shorter path, such as one in /tmp`,
+    });
   }
   return address;
 }

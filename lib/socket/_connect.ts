@@ -7,7 +7,7 @@
 
 import { AF_UNIX } from "./constants.ts";
 import type { Address } from "./address.ts";
-import { endpointFor, formatAddress, unixPath } from "./_address.ts";
+import { endpointFor, formatHostPort, unixPath } from "./_address.ts";
 import { oserror } from "./_translate.ts";
 
 /** A connection attempt in flight. */
@@ -33,16 +33,15 @@ export interface ConnectAttempt {
  * @throws {OSError} For port 0 or an address of the other family.
  */
 export function startConnect(family: number, address: Address): ConnectAttempt {
-  const where = typeof address === "string" ? address : formatAddress(address);
   const controller = new AbortController();
   let conn: Promise<Deno.Conn>;
+  let where: string;
   if (family === AF_UNIX) {
-    conn = Deno.connect({
-      transport: "unix",
-      path: unixPath(address, "connect"),
-    });
+    where = unixPath(address, "connect");
+    conn = Deno.connect({ transport: "unix", path: where });
   } else {
     const { hostname, port } = endpointFor(address, family, "connect");
+    where = formatHostPort(hostname, port);
     if (port === 0) {
       throw oserror(
         "ECONNREFUSED",

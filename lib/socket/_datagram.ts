@@ -109,7 +109,12 @@ export class DatagramEngine {
           "cannot open an unbound AF_UNIX datagram socket",
         );
       }
-      throw bindError(err, call, describeAddress(address));
+      throw bindError(
+        err,
+        call,
+        describeAddress(address),
+        family === AF_UNIX ? address as string : undefined,
+      );
     }
   }
 

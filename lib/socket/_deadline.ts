@@ -15,11 +15,22 @@
  * @module
  */
 
-import { BlockingIOError, TimeoutError } from "./errors.ts";
+import {
+  BlockingIOError,
+  OverflowError,
+  TimeoutError,
+  ValueError,
+} from "./errors.ts";
 import { errno as ERRNO } from "./constants.ts";
 
 /** The longest delay `setTimeout` holds: longer ones fire after 1 ms. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The longest timeout Python takes, in seconds: 2^63 nanoseconds. Longer
+ * ones (`Infinity`) are an `OverflowError`, as in Python.
+ */
+export const MAX_TIMEOUT_SECONDS = 9223372036.854775;
 
 /** What {@linkcode Deadline.within} resolves to when time runs out. */
 export const TIMED_OUT: unique symbol = Symbol("timed out");
@@ -274,6 +285,11 @@ export function checkTimeout(value: unknown, what: string): number | null {
       }`,
     );
   }
-  if (value < 0) throw new RangeError(`${what}: timeout value out of range`);
+  if (value < 0) throw new ValueError(`${what}: Timeout value out of range`);
+  if (value > MAX_TIMEOUT_SECONDS) {
+    throw new OverflowError(
+      `${what}: timestamp too large to convert to C _PyTime_t (${value} s; Python's limit is ${MAX_TIMEOUT_SECONDS} s)`,
+    );
+  }
   return value;
 }

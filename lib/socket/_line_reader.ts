@@ -5,7 +5,12 @@
  * @module
  */
 
+import { ValueError } from "./errors.ts";
+
 const LOOSE_UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/** The longest line a {@linkcode LineReader} holds by default: 1 MiB. */
+export const MAX_LINE = 1 << 20;
 
 /** Something with Deno's `read(p)` contract: stdin, a `Deno.Conn`, a file. */
 export interface ByteReader {
@@ -19,13 +24,24 @@ export interface ByteReader {
  * and decoded as UTF-8, a character split across reads included; invalid
  * bytes become U+FFFD rather than failing.
  *
+ * Reading is linear in the input: bytes are appended to one buffer that
+ * grows by doubling, and each byte is searched for a newline once. A line
+ * longer than the limit is a `ValueError`, so input without newlines
+ * (`< /dev/zero`) cannot fill the memory.
+ *
  * A read that is abandoned is not lost: the next `readLine()` call gets the
  * bytes it brings. Keep the promise of a `readLine()` you race against
  * something else and await it later, rather than calling again.
  */
 export class LineReader {
   #source: ByteReader;
-  #buffer: Uint8Array = new Uint8Array(0);
+  #max: number;
+  #buffer = new Uint8Array(4096);
+  /** The unread bytes are `#buffer[#start, #end)`. */
+  #start = 0;
+  #end = 0;
+  /** Where the search for the next newline goes on. */
+  #scanned = 0;
   #pending: Promise<number | null> | null = null;
   #chunk = new Uint8Array(65536);
   #ended = false;
@@ -34,9 +50,11 @@ export class LineReader {
    * Creates a reader.
    *
    * @param source Where the bytes come from.
+   * @param maxLine The longest line, in bytes, without its newline.
    */
-  constructor(source: ByteReader) {
+  constructor(source: ByteReader, maxLine: number = MAX_LINE) {
     this.#source = source;
+    this.#max = maxLine;
   }
 
   /**
@@ -44,26 +62,41 @@ export class LineReader {
    *
    * @returns The line, or `null` at end of input (a last line without a
    * newline is returned first).
+   * @throws {ValueError} If a line is longer than the limit.
    */
   async readLine(): Promise<string | null> {
     while (true) {
-      const newline = this.#buffer.indexOf(0x0a);
+      const buffer = this.#buffer;
+      const newline = buffer.subarray(this.#scanned, this.#end).indexOf(0x0a);
       if (newline !== -1) {
-        const end = newline > 0 && this.#buffer[newline - 1] === 0x0d
-          ? newline - 1
-          : newline;
-        const line = LOOSE_UTF8.decode(this.#buffer.subarray(0, end));
-        this.#buffer = this.#buffer.slice(newline + 1);
+        const at = this.#scanned + newline;
+        const end = at > this.#start && buffer[at - 1] === 0x0d ? at - 1 : at;
+        const line = this.#decode(end);
+        this.#start = this.#scanned = at + 1;
         return line;
       }
+      this.#scanned = this.#end;
       if (this.#ended) {
-        if (this.#buffer.length === 0) return null;
-        const line = LOOSE_UTF8.decode(this.#buffer);
-        this.#buffer = new Uint8Array(0);
+        if (this.#end === this.#start) return null;
+        const line = this.#decode(this.#end);
+        this.#start = this.#scanned = this.#end;
         return line;
       }
       await this.#fill();
     }
+  }
+
+  #decode(end: number): string {
+    if (end - this.#start > this.#max) this.#tooLong();
+    return LOOSE_UTF8.decode(this.#buffer.subarray(this.#start, end));
+  }
+
+  #tooLong(): never {
+    // The line is dropped, so a caller that goes on is not stuck on it.
+    this.#start = this.#scanned = this.#end;
+    throw new ValueError(
+      `a line of input is longer than ${this.#max} bytes (no newline yet)`,
+    );
   }
 
   /** Reads once more from the source into the buffer. */
@@ -78,10 +111,27 @@ export class LineReader {
         this.#ended = true;
         return;
       }
-      const next = new Uint8Array(this.#buffer.length + n);
-      next.set(this.#buffer);
-      next.set(this.#chunk.subarray(0, n), this.#buffer.length);
-      this.#buffer = next;
+      this.#append(this.#chunk.subarray(0, n));
+      if (this.#end - this.#start > this.#max + 1) this.#tooLong();
     });
+  }
+
+  #append(data: Uint8Array): void {
+    const used = this.#end - this.#start;
+    if (this.#end + data.length > this.#buffer.length) {
+      // Move the unread bytes to the front, into a larger buffer if needed.
+      let capacity = this.#buffer.length;
+      while (capacity < used + data.length) capacity *= 2;
+      const next = capacity === this.#buffer.length
+        ? this.#buffer
+        : new Uint8Array(capacity);
+      next.set(this.#buffer.subarray(this.#start, this.#end));
+      this.#scanned -= this.#start;
+      this.#start = 0;
+      this.#end = used;
+      this.#buffer = next;
+    }
+    this.#buffer.set(data, this.#end);
+    this.#end += data.length;
   }
 }

@@ -95,7 +95,12 @@ export class ListenerEngine {
       return Deno.listen({ hostname, port, transport: "tcp", tcpBacklog });
     } catch (err) {
       if (err instanceof TypeError || err instanceof RangeError) throw err;
-      throw bindError(err, call, describeAddress(address));
+      throw bindError(
+        err,
+        call,
+        describeAddress(address),
+        family === AF_UNIX ? address as string : undefined,
+      );
     }
   }
 

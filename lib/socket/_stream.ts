@@ -25,6 +25,11 @@ import { Turns } from "./_turns.ts";
 const EMPTY = new Uint8Array(0);
 /** Largest receive buffer the engine keeps between calls. */
 const MAX_SCRATCH = 256 * 1024;
+/**
+ * The most one read asks of Deno: a larger `recv(bufsize)` still returns
+ * at most what one read brings, without allocating `bufsize` bytes first.
+ */
+const MAX_READ = 1024 * 1024;
 const ignore = () => {};
 
 /** Whether an error is a socket timeout, which leaves the operation running. */
@@ -163,6 +168,7 @@ export class StreamEngine {
 
   /** Starts a read into the warm buffer, kept for the call that finishes it. */
   #startRead(bufsize: number, timeout: number | null): Promise<number | null> {
+    bufsize = Math.min(bufsize, MAX_READ);
     let scratch = this.#scratch;
     if (scratch.length < bufsize) {
       scratch = new Uint8Array(bufsize);

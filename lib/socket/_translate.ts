@@ -177,10 +177,33 @@ export function translateError(err: unknown, detail?: string): OSError {
  * @param err What Deno threw.
  * @param call The method, such as `"bind"`.
  * @param where The address, as messages show it.
+ * @param path The path, for an `AF_UNIX` socket.
  * @returns The error to throw.
  */
-export function bindError(err: unknown, call: string, where: string): OSError {
+export function bindError(
+  err: unknown,
+  call: string,
+  where: string,
+  path?: string,
+): OSError {
   const e = translateError(err, `cannot ${call} ${where}`);
+  if (e.errno === ERRNO.EADDRINUSE && path !== undefined) {
+    let directory = false;
+    try {
+      directory = Deno.statSync(path).isDirectory;
+    } catch {
+      // Gone meanwhile, or not ours to look at: say what is likely.
+    }
+    return oserror(
+      "EADDRINUSE",
+      directory
+        ? `cannot ${call} ${where}: it is a directory; give the socket a file path inside it, such as ${
+          path.replace(/\/$/, "")
+        }/chat.sock`
+        : `cannot ${call} ${where}: the file exists; remove it if no program is listening on it, or choose another path`,
+      err,
+    );
+  }
   if (e.errno === ERRNO.EADDRINUSE) {
     return oserror(
       "EADDRINUSE",

@@ -7,7 +7,7 @@
  */
 
 import { AF_INET, AF_INET6 } from "./constants.ts";
-import { OSError } from "./errors.ts";
+import { OSError, OverflowError, ValueError } from "./errors.ts";
 import { parseIPv4, parseIPv6 } from "./_address.ts";
 
 /**
@@ -140,7 +140,7 @@ export function inet_pton(family: number, text: string): Uint8Array {
 export function inet_ntop(family: number, packed: Uint8Array): string {
   if (family === AF_INET) {
     if (packed.length !== 4) {
-      throw new RangeError("invalid length of packed IP address string");
+      throw new ValueError("invalid length of packed IP address string");
     }
     return Array.from(packed).join(".");
   }
@@ -148,7 +148,7 @@ export function inet_ntop(family: number, packed: Uint8Array): string {
     throw new OSError(97, "Address family not supported by protocol");
   }
   if (packed.length !== 16) {
-    throw new RangeError("invalid length of packed IP address string");
+    throw new ValueError("invalid length of packed IP address string");
   }
   const words: number[] = [];
   for (let i = 0; i < 16; i += 2) words.push((packed[i] << 8) | packed[i + 1]);
@@ -189,7 +189,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function checkUnsigned(value: number, bits: 16 | 32, name: string): number {
   if (!Number.isInteger(value) || value < 0 || value >= 2 ** bits) {
-    throw new RangeError(
+    throw new OverflowError(
       `${name}: value must be an integer from 0 to ${
         2 ** bits - 1
       }, got ${value}`,

@@ -7,6 +7,7 @@
 import { AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM } from "./constants.ts";
 import { formatHostPort, ipEndpoint } from "./_address.ts";
 import { translateError } from "./_translate.ts";
+import { ValueError } from "./errors.ts";
 import { Socket } from "./socket.ts";
 
 /** Options of {@linkcode create_server}, named as Python's keywords. */
@@ -65,12 +66,12 @@ export function create_server(
 ): Socket {
   const family = options.family ?? AF_INET;
   if (options.dualstack_ipv6 && family !== AF_INET6) {
-    throw new RangeError(
+    throw new ValueError(
       "create_server(): dualstack_ipv6 requires family AF_INET6",
     );
   }
   if (family !== AF_INET && family !== AF_INET6) {
-    throw new RangeError(
+    throw new ValueError(
       `create_server(): family must be AF_INET or AF_INET6, got ${
         family === AF_UNIX ? "AF_UNIX" : family
       }`,

@@ -243,6 +243,55 @@ export class EOFError extends Error {
 }
 
 /**
+ * A value of the right type but not an acceptable one, like Python's
+ * `ValueError` (a host name with a NUL character, say). It is not an
+ * {@linkcode OSError}; it is a JavaScript `RangeError`, the nearest kind.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getaddrinfo, ValueError } from "@pysocket/pysocket";
+ * await assert.rejects(getaddrinfo("local\0host", 80), ValueError);
+ * ```
+ */
+export class ValueError extends RangeError {
+  /**
+   * Creates the error.
+   *
+   * @param message What is wrong.
+   */
+  constructor(message = "") {
+    super(message);
+    this.name = "ValueError";
+  }
+}
+
+/**
+ * A number too large for what it sets, like Python's `OverflowError` (a
+ * timeout of `Infinity`, say). It is not an {@linkcode OSError}; it is a
+ * JavaScript `RangeError`, the nearest kind.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { OverflowError, socket } from "@pysocket/pysocket";
+ * using sock = socket();
+ * assert.throws(() => sock.settimeout(Infinity), OverflowError);
+ * ```
+ */
+export class OverflowError extends RangeError {
+  /**
+   * Creates the error.
+   *
+   * @param message What is too large.
+   */
+  constructor(message = "") {
+    super(message);
+    this.name = "OverflowError";
+  }
+}
+
+/**
  * Alias of {@linkcode OSError}, as `socket.error` is in Python.
  *
  * @example

@@ -47,9 +47,11 @@ export {
   gaierror,
   InterruptedError,
   OSError,
+  OverflowError,
   PermissionError,
   timeout,
   TimeoutError,
+  ValueError,
 } from "./errors.ts";
 export {
   type Address,

@@ -22,7 +22,7 @@ import {
   SOCK_STREAM,
 } from "./constants.ts";
 import { isIPv4, isIPv6 } from "./_address.ts";
-import { gaierror } from "./errors.ts";
+import { gaierror, ValueError } from "./errors.ts";
 import { translateError } from "./_translate.ts";
 
 /** `AI_PASSIVE`: with no host, return the any-address (for `bind`). */
@@ -104,6 +104,9 @@ export async function getaddrinfo(
   proto = 0,
   flags = 0,
 ): Promise<AddrInfo[]> {
+  if (host?.includes("\0")) {
+    throw new ValueError("getaddrinfo(): embedded null character in host");
+  }
   const portNumber = parsePort(port);
   if (family !== AF_UNSPEC && family !== AF_INET && family !== AF_INET6) {
     throw new gaierror(
@@ -206,6 +209,8 @@ export async function getaddrinfo(
  * ```
  */
 export async function gethostbyname(hostname: string): Promise<string> {
+  // Python's empty host is the any-address, as in its bind().
+  if (hostname === "") return "0.0.0.0";
   const infos = await getaddrinfo(hostname, null, AF_INET, SOCK_STREAM);
   return infos[0][4][0];
 }

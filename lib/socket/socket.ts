@@ -35,8 +35,10 @@ import {
   BlockingIOError,
   gaierror,
   OSError,
+  OverflowError,
   PermissionError,
   TimeoutError,
+  ValueError,
 } from "./errors.ts";
 import { oserror, translateError } from "./_translate.ts";
 import { checkTimeout, Deadline, timed } from "./_deadline.ts";
@@ -72,7 +74,10 @@ function checkBufsize(n: unknown, what: string): number {
       `${what}: buffer size must be an integer, got ${String(n)}`,
     );
   }
-  if (n < 0) throw new RangeError(`${what}: negative buffersize`);
+  if (n < 0) throw new ValueError(`${what}: negative buffersize`);
+  if (n > Number.MAX_SAFE_INTEGER) {
+    throw new OverflowError(`${what}: buffer size too large, got ${n}`);
+  }
   return n;
 }
 
@@ -616,7 +621,7 @@ export class Socket {
     const target = u8(buffer);
     checkBufsize(nbytes, "recv_into()");
     if (nbytes > target.length) {
-      throw new RangeError("recv_into(): buffer too small for requested bytes");
+      throw new ValueError("recv_into(): buffer too small for requested bytes");
     }
     const into = target.subarray(0, nbytes || target.length);
     if (this.#type === SOCK_DGRAM) {
@@ -872,7 +877,7 @@ export class Socket {
    */
   async shutdown(how: number): Promise<void> {
     if (how !== SHUT_RD && how !== SHUT_WR && how !== SHUT_RDWR) {
-      throw new RangeError(
+      throw new ValueError(
         `shutdown(): how must be SHUT_RD, SHUT_WR or SHUT_RDWR, got ${how}`,
       );
     }

@@ -30,15 +30,46 @@ export function certificatesIn(text: string): string[] {
   );
 }
 
-/** Reads a PEM file, with Python's errors for a missing or unreadable one. */
+/** The largest PEM file read: 8 MiB (a system's whole CA bundle is far less). */
+export const MAX_PEM_BYTES = 8 << 20;
+
+/**
+ * Reads a PEM file, with Python's errors for a missing or unreadable one,
+ * and at most {@linkcode MAX_PEM_BYTES} of it (`/dev/zero` is refused, not
+ * read until the memory runs out).
+ */
 export function readText(path: string, what: string): string {
   if (typeof path !== "string" || path === "") {
     throw new TypeError(`${what} must be a file path, got ${String(path)}`);
   }
+  let file: Deno.FsFile;
   try {
-    return Deno.readTextFileSync(path);
+    file = Deno.openSync(path);
   } catch (err) {
     throw translateError(err, `cannot read ${what} ${path}`);
+  }
+  try {
+    const buffer = new Uint8Array(MAX_PEM_BYTES + 1);
+    let size = 0;
+    while (size < buffer.length) {
+      const n = file.readSync(buffer.subarray(size));
+      if (n === null) break;
+      size += n;
+    }
+    if (size > MAX_PEM_BYTES) {
+      throw new SSLError("file too large", {
+        reason: "PEM_LIB",
+        detail: `${what} ${path} is larger than ${
+          MAX_PEM_BYTES >> 20
+        } MiB: it is not a PEM file`,
+      });
+    }
+    return new TextDecoder().decode(buffer.subarray(0, size));
+  } catch (err) {
+    if (err instanceof SSLError) throw err;
+    throw translateError(err, `cannot read ${what} ${path}`);
+  } finally {
+    file.close();
   }
 }
 

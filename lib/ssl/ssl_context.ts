@@ -7,6 +7,7 @@
 
 import { AF_INET, AF_INET6, SOCK_STREAM } from "../socket/constants.ts";
 import { Socket } from "../socket/socket.ts";
+import { ValueError } from "../socket/errors.ts";
 import { oserror, translateError } from "../socket/_translate.ts";
 import {
   CERT_NONE,
@@ -85,7 +86,7 @@ function checkMode(value: unknown): number {
   if (
     value !== CERT_NONE && value !== CERT_OPTIONAL && value !== CERT_REQUIRED
   ) {
-    throw new RangeError(
+    throw new ValueError(
       `verify_mode must be CERT_NONE, CERT_OPTIONAL or CERT_REQUIRED, got ${
         String(value)
       }`,
@@ -142,7 +143,7 @@ export class SSLContext {
    */
   constructor(protocol: number) {
     if (protocol !== PROTOCOL_TLS_CLIENT && protocol !== PROTOCOL_TLS_SERVER) {
-      throw new RangeError(
+      throw new ValueError(
         `SSLContext(): protocol must be PROTOCOL_TLS_CLIENT or PROTOCOL_TLS_SERVER, got ${
           String(protocol)
         }; Deno negotiates TLS 1.2 or 1.3 itself`,
