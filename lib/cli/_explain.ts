@@ -15,7 +15,7 @@ import {
   TimeoutError,
 } from "../socket/errors.ts";
 import { translateError } from "../socket/_translate.ts";
-import type { Plan } from "./_plan.ts";
+import { permissionFlags, type Plan } from "./_plan.ts";
 
 /** A failure already explained in one line; the program exits with 1. */
 export class ChatFailure extends Error {
@@ -79,11 +79,29 @@ function describe(
   if (
     err instanceof PermissionError && (sandbox || /sandbox/.test(err.message))
   ) {
-    const flags = plan.program.permissions(endpoint, bound);
+    const flags = permissionFlags(plan, bound);
     const what = sandbox
       ? `Deno needs ${sandbox[1]} access to "${sandbox[2]}"`
       : "Deno refused network access";
     return `missing permission: ${what}; run again with ${flags}`;
+  }
+  // A certificate or key file of --tls that cannot be read.
+  const tls = plan.tls;
+  const file = tls &&
+    ([["--cert", tls.cert], ["--key", tls.key], ["--ca", tls.ca]] as const)
+      .find(([, path]) => path && err.message.includes(`${path}`));
+  if (file && err instanceof FileNotFoundError) {
+    return `cannot read ${file[0]} ${file[1]}: no such file (check ${file[0]})`;
+  }
+  if (file && err instanceof PermissionError) {
+    return `cannot read ${file[0]} ${
+      file[1]
+    }: permission denied by the operating system (check the file's permissions)`;
+  }
+  if (file && err instanceof OSError && err.errno === ERRNO.EISDIR) {
+    return `cannot read ${file[0]} ${
+      file[1]
+    }: it is a directory (give the PEM file)`;
   }
   if (err instanceof OSError && /--unstable-net/.test(err.message)) {
     return `${prefix}UDP ${
@@ -105,7 +123,11 @@ function describe(
   }
   if (err instanceof OSError && err.errno === ERRNO.EADDRINUSE) {
     return unix
-      ? `${prefix}address already in use: the file exists (stop the server using it, or remove the file if none runs)`
+      ? `${prefix}address already in use: ${
+        /is a directory/.test(err.message)
+          ? "it is a directory (give --unix a file path inside it)"
+          : "the file exists (stop the server using it, or remove the file if none runs)"
+      }`
       : `${prefix}address already in use: another program is listening there (stop it, or choose another --port)`;
   }
   if (err instanceof OSError && err.errno === ERRNO.EADDRNOTAVAIL) {

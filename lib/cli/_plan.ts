@@ -182,6 +182,29 @@ export function makePlan(
 }
 
 /**
+ * Every Deno permission flag a run needs, as one types them after
+ * `deno run`: the program's net flags for its endpoint, and read access to
+ * the PEM files of `--tls`. A TLS server on port 0 needs the whole host:
+ * its TLS listener is opened on the real port the system chose.
+ *
+ * @param plan The run's plan.
+ * @param bound The host a server bound, when known.
+ * @returns The flags, separated by spaces.
+ */
+export function permissionFlags(plan: Plan, bound?: string): string {
+  const { program, endpoint, tls } = plan;
+  let flags = program.permissions(endpoint, bound);
+  if (tls && program.server && endpoint.port === 0) {
+    flags = flags.replace(/(--allow-net=\S*?):0\b/, "$1");
+  }
+  const files = tls ? [tls.cert, tls.key, tls.ca].filter((f) => f) : [];
+  if (files.length > 0) {
+    flags += ` --allow-read=${[...new Set(files)].join(",")}`;
+  }
+  return flags;
+}
+
+/**
  * Works out the address: defaults, the IP family, and conflicts.
  *
  * @param spec The program.
