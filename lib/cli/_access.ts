@@ -5,9 +5,12 @@
  *
  * The rule, as in ncat: an address matching any deny rule is refused;
  * otherwise it is admitted if there are no allow rules or it matches one.
- * IPv4-mapped IPv6 addresses (`::ffff:192.0.2.1`, what a dual-stack
- * listener reports for an IPv4 peer) are matched as the IPv4 address they
- * carry, so `--deny 192.0.2.0/24` also holds on a `::` listener. Host names
+ * An IPv4 peer is matched the same on every listener: as the IPv4 address
+ * against IPv4 rules, and as its IPv4-mapped IPv6 address
+ * (`::ffff:192.0.2.1`, what a dual-stack listener reports) against IPv6
+ * rules. So `--deny 192.0.2.0/24` holds on a `::` listener, and
+ * `--deny ::ffff:192.0.2.1` (or `::ffff:0:0/96`, every IPv4 peer) on a
+ * `0.0.0.0` one. Host names
  * are refused: a rule must not depend on a resolver an attacker may
  * influence.
  *
@@ -55,6 +58,14 @@ function unmap(bytes: Uint8Array): Uint8Array | null {
   for (let i = 0; i < 10; i++) if (bytes[i] !== 0) return null;
   if (bytes[10] !== 0xff || bytes[11] !== 0xff) return null;
   return bytes.subarray(12);
+}
+
+/** An IPv4 address as its IPv4-mapped IPv6 address (`::ffff:a.b.c.d`). */
+function mapped(v4: Uint8Array): Uint8Array {
+  const bytes = new Uint8Array(16);
+  bytes[10] = bytes[11] = 0xff;
+  bytes.set(v4, 12);
+  return bytes;
 }
 
 /** Whether the first `prefix` bits of `a` and `b` agree. */
@@ -141,15 +152,13 @@ export function parseAccessRule(text: string): AccessRule {
 export function matchesRule(rule: AccessRule, ip: string): boolean {
   const packed = pack(ip);
   if (!packed) return false;
-  let bytes = packed.bytes;
-  if (packed.family === 6 && rule.family === 4) {
-    const v4 = unmap(bytes);
-    if (!v4) return false;
-    bytes = v4;
-  } else if (packed.family !== rule.family) {
-    return false;
-  }
-  return samePrefix(bytes, rule.network, rule.prefix);
+  // An IPv4 peer is the same peer whichever listener accepted it: as
+  // 192.0.2.1 on an IPv4 listener, as ::ffff:192.0.2.1 on a dual-stack
+  // one. Each rule sees it in the rule's own family.
+  let bytes: Uint8Array | null = packed.bytes;
+  if (rule.family === 4 && packed.family === 6) bytes = unmap(packed.bytes);
+  if (rule.family === 6 && packed.family === 4) bytes = mapped(packed.bytes);
+  return bytes !== null && samePrefix(bytes, rule.network, rule.prefix);
 }
 
 /** The lists of {@linkcode AccessList}. */

@@ -33,7 +33,9 @@
  *   More than `--max-message` bytes without a newline and without a pause
  *   counts as one message too long, whatever the reads.
  * - empty messages (blank lines) are ignored; `exit` leaves the room, as
- *   in the tutorial; `/nick NAME` renames, `/who` lists who is here.
+ *   in the tutorial; `/nick NAME` renames, `/who` lists who is here. A
+ *   name that looks like the operator's, another member's or an address
+ *   is refused (see `room_names.ts`).
  *
  * Text is decoded as UTF-8 (invalid bytes become U+FFFD) and control
  * characters and terminal escapes are made visible (`\x1b`) before the
@@ -83,6 +85,7 @@ import { serve, type Session } from "../_server.ts";
 import type { Limits } from "../_limits.ts";
 import type { Socket } from "../../socket/socket.ts";
 import { Deadline, TIMED_OUT } from "../../socket/_deadline.ts";
+import { checkName } from "./room_names.ts";
 
 /** Quiet time that ends a message without a newline, in seconds. */
 export const PAUSE_SECONDS = 0.1;
@@ -95,7 +98,6 @@ const READ_SIZE = 16384;
 
 const ENCODER = new TextEncoder();
 const DECODER = new TextDecoder("utf-8", { ignoreBOM: true });
-const NAME = /^[\p{L}\p{N}_.\-]{1,32}$/u;
 
 /** What a client sent: a message, or the end of the conversation. */
 type Incoming =
@@ -415,22 +417,16 @@ class Room {
     return "stay";
   }
 
-  #rename(member: Member, name: string): void {
-    if (!NAME.test(name) || name.toLowerCase() === "server") {
-      this.tell(
-        member,
-        `* a name is 1 to 32 letters, digits, '.', '_' or '-', and not "server"\n`,
-      );
-      return;
-    }
-    const taken = [...this.members.values()].some((m) =>
-      m !== member && m.name.toLowerCase() === name.toLowerCase()
-    );
-    if (taken) {
-      this.tell(member, `* the name ${name} is taken\n`);
+  #rename(member: Member, asked: string): void {
+    const others = [...this.members.values()].filter((m) => m !== member)
+      .map((m) => m.name);
+    const checked = checkName(asked, others);
+    if (!checked.ok) {
+      this.tell(member, `* ${escapeControl(checked.reason, false)}\n`);
       return;
     }
     const old = member.name;
+    const name = checked.name;
     if (old === name) return;
     member.name = name;
     this.broadcast(`* ${old} is now ${name}\n`);
