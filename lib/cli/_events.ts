@@ -164,6 +164,7 @@ export type ChatEvent =
   | { event: "stopped"; reason: "end of input" }
   | { event: "denied"; peer: string; message: string }
   | { event: "refused"; peer: string; message: string }
+  | { event: "suppressed"; count: number; reason: string }
   | { event: "paused"; reason: string }
   | { event: "resumed"; reason: string }
   | { event: "error"; message: string };
@@ -207,6 +208,10 @@ export function statusLine(
       return `${event.peer || "unix peer"} denied: ${event.message}`;
     case "refused":
       return `${event.peer || "unix peer"} refused: ${event.message}`;
+    case "suppressed":
+      return `${event.count} more line${
+        event.count === 1 ? "" : "s"
+      } about peers not shown (${event.reason})`;
     case "paused":
       return `paused: ${event.reason}`;
     case "resumed":

@@ -55,10 +55,75 @@ export function limitsOf(
 }
 
 /**
- * The default of `--max-clients` for a server.
+ * Descriptors a server keeps for itself: stdio, its listener, the files
+ * and sockets of the Deno runtime (about 24 at start), and room to answer.
+ */
+export const RESERVED_DESCRIPTORS = 64;
+
+/**
+ * The process's limit of open descriptors, when Deno lets us read it
+ * without asking: `/proc/self/limits` (Linux, which Deno opens only under
+ * `--allow-all`) or `getrlimit` through FFI (under `--allow-ffi`).
+ * Deno raises the soft limit to the hard one when it starts, so that is
+ * the limit that counts.
  *
- * @returns The limit, or `null` for none.
+ * @returns The limit, or `null` when it cannot be read.
+ */
+export function descriptorLimit(): number | null {
+  const granted = (descriptor: Deno.PermissionDescriptor) => {
+    try {
+      return Deno.permissions.querySync(descriptor).state === "granted";
+    } catch {
+      return false;
+    }
+  };
+  if (Deno.build.os === "windows") return null;
+  if (
+    Deno.build.os === "linux" &&
+    granted({ name: "read", path: "/proc/self/limits" }) &&
+    granted({ name: "run" }) && granted({ name: "ffi" })
+  ) {
+    try {
+      const line = Deno.readTextFileSync("/proc/self/limits").split("\n")
+        .find((l) => l.startsWith("Max open files"));
+      const soft = line?.split(/\s{2,}/)[1];
+      if (soft && /^\d+$/.test(soft)) return Number(soft);
+    } catch {
+      // Not readable after all: try FFI.
+    }
+  }
+  if (!granted({ name: "ffi" })) return null;
+  try {
+    const lib = Deno.dlopen(
+      Deno.build.os === "darwin" ? "libSystem.dylib" : "libc.so.6",
+      { getrlimit: { parameters: ["i32", "buffer"], result: "i32" } },
+    );
+    try {
+      const limits = new BigUint64Array(2);
+      const RLIMIT_NOFILE = Deno.build.os === "darwin" ? 8 : 7;
+      const rc = lib.symbols.getrlimit(
+        RLIMIT_NOFILE,
+        new Uint8Array(limits.buffer),
+      );
+      return rc === 0 && limits[0] < 2n ** 53n ? Number(limits[0]) : null;
+    } finally {
+      lib.close();
+    }
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The default of `--max-clients` for a server that serves many clients:
+ * its descriptor limit less {@linkcode RESERVED_DESCRIPTORS}, so the
+ * default configuration cannot run out; `null` (no limit but the system's)
+ * when the limit cannot be read. Either way a server that runs out of
+ * descriptors waits for some to close and goes on.
+ *
+ * @returns The limit, or `null`.
  */
 export function defaultMaxClients(): number | null {
-  return null;
+  const limit = descriptorLimit();
+  return limit === null ? null : Math.max(1, limit - RESERVED_DESCRIPTORS);
 }

@@ -9,6 +9,7 @@
 
 import { formatAddress } from "../socket/_address.ts";
 import type { Address } from "../socket/address.ts";
+import { Deadline } from "../socket/_deadline.ts";
 import { escapeControl } from "./_escape.ts";
 import { type ChatEvent, type ChatIO, statusLine } from "./_events.ts";
 import { ChatFailure, explainError, oneLine } from "./_explain.ts";
@@ -21,6 +22,60 @@ import denoJson from "../../deno.json" with { type: "json" };
 
 /** The version printed by `--version`, from `deno.json`. */
 export const VERSION: string = denoJson.version;
+
+/** The events about one peer, whose lines a flood of peers could multiply. */
+const PEER_EVENTS = new Set<string>([
+  "connected",
+  "disconnected",
+  "denied",
+  "refused",
+]);
+/** How many lines about peers a run prints in a second, at most. */
+export const PEER_LINES_PER_SECOND = 100;
+
+/**
+ * At most `perSecond` lines a second; the lines past that are counted, and
+ * the count reported once the second is over.
+ */
+class LineBudget {
+  #perSecond: number;
+  #report: (count: number) => void;
+  #windowStart = -Infinity;
+  #used = 0;
+  #suppressed = 0;
+  #timer = new Deadline();
+
+  constructor(perSecond: number, report: (count: number) => void) {
+    this.#perSecond = perSecond;
+    this.#report = report;
+  }
+
+  /** Whether a line may be printed now. */
+  allow(): boolean {
+    const now = performance.now();
+    if (now - this.#windowStart >= 1000) {
+      this.#windowStart = now;
+      this.#used = 0;
+    }
+    if (this.#used < this.#perSecond) {
+      this.#used++;
+      return true;
+    }
+    if (this.#suppressed++ === 0) {
+      this.#timer.sleep((this.#windowStart + 1000 - now) / 1000).then(() => {
+        const count = this.#suppressed;
+        this.#suppressed = 0;
+        this.#report(count);
+      });
+    }
+    return false;
+  }
+
+  /** Forgets a pending report (the run ended). */
+  clear(): void {
+    this.#timer.clear();
+  }
+}
 
 /** What a reply read from stdin turned into. */
 export type Reply =
@@ -73,6 +128,12 @@ export class Run {
   #fail: (failure: ChatFailure) => void;
   #input: InputLines | undefined;
   #promptOpen = false;
+  #peerLines = new LineBudget(PEER_LINES_PER_SECOND, (count) =>
+    this.emit({
+      event: "suppressed",
+      count,
+      reason: `more than ${PEER_LINES_PER_SECOND} a second`,
+    }));
   #closed = false;
   #resources = new Set<{ close(): void }>();
   #cleanups: (() => void)[] = [];
@@ -172,6 +233,7 @@ export class Run {
   emit(event: ChatEvent): void {
     if (this.#closed) return;
     this.io.onEvent?.(event);
+    if (PEER_EVENTS.has(event.event) && !this.#peerLines.allow()) return;
     if (this.plan.json) {
       this.#breakPrompt();
       this.out.text(jsonLine(event));
@@ -310,6 +372,7 @@ export class Run {
   close(): void {
     this.#breakPrompt();
     this.#closed = true;
+    this.#peerLines.clear();
     for (const resource of this.#resources) {
       try {
         resource.close();

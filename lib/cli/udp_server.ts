@@ -43,6 +43,11 @@ export type { TextSink } from "./_output.ts";
 export type { ByteReader } from "../socket/_line_reader.ts";
 export type { ChatOptions, ServerOptions } from "./_program_options.ts";
 
+/** The most clients the UDP server remembers; the least recently heard goes. */
+export const MAX_SESSIONS = 4096;
+/** A client not heard from for this long is forgotten, in seconds. */
+export const SESSION_IDLE_SECONDS = 600;
+
 /** A host as `--allow-net` takes it: IPv6 in brackets. */
 function bracket(host: string): string {
   return host.includes(":") ? `[${host}]` : host;
@@ -160,8 +165,25 @@ async function chat(run: Run): Promise<number> {
   if (!echo) run.readAhead();
   const { access, limits, endpoint } = run.plan;
   const sock = await openServerSocket(run, SOCK_DGRAM);
-  // Clients seen since their first datagram, until their `exit`.
-  const sessions = new Set<string>();
+  // Clients seen since their first datagram, until their `exit`, least
+  // recently heard first: a bounded table, since source addresses are
+  // cheap to forge.
+  const sessions = new Map<string, number>();
+  const forgetOld = (now: number) => {
+    for (const [peer, heard] of sessions) {
+      const full = sessions.size > MAX_SESSIONS;
+      if (!full && now - heard < SESSION_IDLE_SECONDS * 1000) break;
+      sessions.delete(peer);
+      run.emit({
+        event: "disconnected",
+        peer,
+        reason: "timeout",
+        message: full
+          ? `forgotten: more than ${MAX_SESSIONS} clients, this one heard from least recently`
+          : `no datagram for ${SESSION_IDLE_SECONDS} s`,
+      });
+    }
+  };
   let lastPeer: string | null = null;
   const forget = (peer: string, err: unknown) => {
     sessions.delete(peer);
@@ -185,7 +207,7 @@ async function chat(run: Run): Promise<number> {
       receiving.catch(() => {}); // It fails once closed, if it lost the race.
       const received = await Promise.race([receiving, exhausted]);
       if (!received) {
-        for (const peer of sessions) {
+        for (const peer of sessions.keys()) {
           run.emit({ event: "disconnected", peer, reason: "end of input" });
         }
         run.emit({ event: "stopped", reason: "end of input" });
@@ -211,10 +233,11 @@ async function chat(run: Run): Promise<number> {
     }
     const peer = peerName(address);
     const text = datagramText(data);
-    if (!sessions.has(peer)) {
-      sessions.add(peer);
-      run.emit({ event: "connected", peer });
-    }
+    const now = performance.now();
+    const known = sessions.delete(peer);
+    sessions.set(peer, now);
+    if (!known) run.emit({ event: "connected", peer });
+    forgetOld(now);
     if (text === "exit") {
       sessions.delete(peer);
       run.emit({ event: "disconnected", peer, reason: "exit" });
