@@ -7,8 +7,8 @@
 
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import * as socket from "../mod.ts";
-import { Child, freePort, ROOT, waitUntilBound } from "./_helpers.ts";
+import * as socket from "../../mod.ts";
+import { Child, freePort, ROOT, waitUntilBound } from "../_helpers.ts";
 
 const HOST = "127.0.0.1";
 const EXAMPLES = ["tcp_server", "tcp_client", "udp_server", "udp_client"];
@@ -215,7 +215,7 @@ Deno.test("the tutorial's python pair prints the transcripts the examples are he
 
 // README.md shows the examples verbatim.
 
-const README = fileURLToPath(new URL("../README.md", import.meta.url));
+const README = fileURLToPath(new URL("../../README.md", import.meta.url));
 
 /** The contents of every ```ts block in the README. */
 function tsBlocks(markdown: string): string[] {

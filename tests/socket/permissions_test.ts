@@ -6,8 +6,8 @@
  */
 
 import assert from "node:assert/strict";
-import * as socket from "../mod.ts";
-import { freePort, MOD_URL, run, TempDir } from "./_helpers.ts";
+import * as socket from "../../mod.ts";
+import { freePort, MOD_URL, run, TempDir } from "../_helpers.ts";
 
 const HOST = "127.0.0.1";
 

@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import * as socket from "../mod.ts";
+import * as socket from "../../mod.ts";
 import {
   Child,
   portOf,
@@ -16,7 +16,7 @@ import {
   text,
   throwsWith,
   untilReady,
-} from "./_helpers.ts";
+} from "../_helpers.ts";
 
 const { AF_INET, AF_INET6, AF_UNIX, SOCK_DGRAM, bytes, errno } = socket;
 

@@ -19,11 +19,11 @@
 
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { TARGETS } from "../scripts/compile.ts";
+import { TARGETS } from "../../scripts/compile.ts";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const COMPILE_SCRIPT = fileURLToPath(
-  new URL("../scripts/compile.ts", import.meta.url),
+  new URL("../../scripts/compile.ts", import.meta.url),
 );
 const EXE_SUFFIX = Deno.build.os === "windows" ? ".exe" : "";
 const DEADLINE_MS = 30_000;

@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import * as socket from "../mod.ts";
+import * as socket from "../../mod.ts";
 import {
   Child,
   portOf,
@@ -13,7 +13,7 @@ import {
   rejectsWith,
   tcpPair,
   text,
-} from "./_helpers.ts";
+} from "../_helpers.ts";
 
 const { bytes, errno } = socket;
 

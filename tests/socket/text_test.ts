@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import * as socket from "../mod.ts";
+import * as socket from "../../mod.ts";
 import {
   MOD_URL,
   python,
@@ -16,7 +16,7 @@ import {
   tcpPair,
   TempDir,
   throwsWith,
-} from "./_helpers.ts";
+} from "../_helpers.ts";
 
 const { bytes, str } = socket;
 

@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import * as socket from "../mod.ts";
+import * as socket from "../../mod.ts";
 import {
   portOf,
   pythonJson,
@@ -14,7 +14,7 @@ import {
   rejectsWith,
   text,
   throwsWith,
-} from "./_helpers.ts";
+} from "../_helpers.ts";
 
 const { AF_INET, AF_INET6, SOCK_STREAM, SOCK_DGRAM, bytes, errno } = socket;
 

@@ -9,9 +9,15 @@
  */
 
 import assert from "node:assert/strict";
-import * as socket from "../mod.ts";
-import { Child, recvAll, rejectsWith, throwsWith, within } from "./_helpers.ts";
-import { makeCerts, type TlsCerts } from "./_tls_certs.ts";
+import * as socket from "../../mod.ts";
+import {
+  Child,
+  recvAll,
+  rejectsWith,
+  throwsWith,
+  within,
+} from "../_helpers.ts";
+import { makeCerts, type TlsCerts } from "../_tls_certs.ts";
 
 const made = await makeCerts();
 const skipReason = typeof made === "string" ? made : null;

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 
 Deno.test("deno task demo runs a TCP and a UDP chat on loopback and exits 0", async () => {
-  const demo = new URL("../scripts/demo.ts", import.meta.url).pathname;
+  const demo = new URL("../../scripts/demo.ts", import.meta.url).pathname;
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--no-prompt", "--allow-run", "--allow-read", demo],
     stdin: "null",

@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import * as socket from "../mod.ts";
+import * as socket from "../../mod.ts";
 import {
   Child,
   python,
@@ -18,7 +18,7 @@ import {
   text,
   throwsWith,
   untilReady,
-} from "./_helpers.ts";
+} from "../_helpers.ts";
 
 const { bytes, errno } = socket;
 

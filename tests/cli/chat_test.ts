@@ -14,10 +14,10 @@
 
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { CLI, Proc, type Stream } from "./_chat_harness.ts";
+import { CLI, Proc, type Stream } from "../_chat_harness.ts";
 
 const VERSION: string = JSON.parse(
-  Deno.readTextFileSync(new URL("../deno.json", import.meta.url)),
+  Deno.readTextFileSync(new URL("../../deno.json", import.meta.url)),
 ).version;
 
 /** How long any child may live. */
@@ -245,7 +245,7 @@ Deno.test("`--version` prints the version from deno.json, exit 0", async () => {
 Deno.test("each program module runs on its own", async () => {
   for (const name of ["tcp_server", "tcp_client", "udp_server", "udp_client"]) {
     await using program = new Program([], ["--help"], {
-      entry: fileURLToPath(new URL(`../lib/${name}.ts`, import.meta.url)),
+      entry: fileURLToPath(new URL(`../../lib/${name}.ts`, import.meta.url)),
       input: "",
     });
     const done = await program.finished();
