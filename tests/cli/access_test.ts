@@ -14,7 +14,7 @@
 
 import assert from "node:assert/strict";
 import { AccessList, matchesRule, parseAccessRule } from "../../lib/access.ts";
-import { chat, hasIPv6, listeningPort, needs } from "../_chat_harness.ts";
+import { chat, hasIPv6, listeningPort, needs } from "../_support/process.ts";
 
 Deno.test("parseAccessRule() keeps addresses and clears host bits of ranges", () => {
   assert.equal(parseAccessRule("192.0.2.7").text, "192.0.2.7/32");

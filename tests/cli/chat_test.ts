@@ -14,7 +14,7 @@
 
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { CLI, Proc, type Stream } from "../_chat_harness.ts";
+import { CLI, Proc, type Stream } from "../_support/process.ts";
 
 const VERSION: string = JSON.parse(
   Deno.readTextFileSync(new URL("../../deno.json", import.meta.url)),

@@ -15,8 +15,8 @@ import {
   needs,
   type Proc,
   python,
-} from "../_chat_harness.ts";
-import { LinePeer, rssOf } from "../_line_peer.ts";
+} from "../_support/process.ts";
+import { LinePeer, rssOf } from "../_support/line_peer.ts";
 
 const WELCOME = /^\* welcome, you are (127\.0\.0\.1:\d+);/;
 const MiB = 1 << 20;

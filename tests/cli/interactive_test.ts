@@ -24,8 +24,8 @@ import {
   Proc,
   ROOT,
   WAIT_MS,
-} from "../_chat_harness.ts";
-import { LinePeer } from "../_line_peer.ts";
+} from "../_support/process.ts";
+import { LinePeer } from "../_support/line_peer.ts";
 
 const { why, ignore } = needs("tmux", "bash", "python3");
 

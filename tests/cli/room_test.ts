@@ -15,9 +15,9 @@ import {
   Proc,
   python,
   tempDir,
-} from "../_chat_harness.ts";
-import { LinePeer } from "../_line_peer.ts";
-import { makeCerts } from "../_tls_certs.ts";
+} from "../_support/process.ts";
+import { LinePeer } from "../_support/line_peer.ts";
+import { makeCerts } from "../_support/tls_certs.ts";
 
 const WELCOME =
   /^\* welcome, you are (127\.0\.0\.1:\d+); (\d+) others? here; \/nick NAME renames you, \/who lists everyone, exit leaves$/;

@@ -8,7 +8,7 @@
  */
 
 import assert from "node:assert/strict";
-import { CLI, needs } from "../_chat_harness.ts";
+import { CLI, needs } from "../_support/process.ts";
 import {
   BinaryProc,
   join,
@@ -16,8 +16,8 @@ import {
   random,
   sha256,
   startStreamServer,
-} from "../_binary_proc.ts";
-import { makeCerts } from "../_tls_certs.ts";
+} from "../_support/pysocket.ts";
+import { makeCerts } from "../_support/tls_certs.ts";
 import { create_connection, SHUT_WR } from "../../mod.ts";
 
 function streamServer(args: string[] = [], flags: string[] = []) {

@@ -11,16 +11,16 @@
  */
 
 import assert from "node:assert/strict";
-import { freePort, needs, python } from "../_chat_harness.ts";
+import { freePort, needs, python } from "../_support/process.ts";
 import {
   BinaryProc,
   join,
   pysocket,
   random,
   startStreamServer,
-} from "../_binary_proc.ts";
+} from "../_support/pysocket.ts";
 import { AF_INET, SOCK_DGRAM, socket } from "../../mod.ts";
-import { WAIT_MS, within } from "../_helpers.ts";
+import { WAIT_MS, within } from "../_support/net.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
 const decode = (data: Uint8Array) => new TextDecoder().decode(data);

@@ -24,7 +24,7 @@ import {
   Proc,
   python,
   tempDir,
-} from "../_chat_harness.ts";
+} from "../_support/process.ts";
 
 /** The 100 KiB message of `tests/peers/big_peer.py`. */
 const BIG = "héllo 世界 ".repeat(7314) + "abcd";

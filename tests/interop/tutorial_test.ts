@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import * as socket from "../../mod.ts";
-import { Child, freePort, ROOT, waitUntilBound } from "../_helpers.ts";
+import { Child, freePort, ROOT, waitUntilBound } from "../_support/net.ts";
 
 const HOST = "127.0.0.1";
 const EXAMPLES = ["tcp_server", "tcp_client", "udp_server", "udp_client"];

@@ -25,7 +25,7 @@ import {
   Proc,
   python,
   tempDir,
-} from "../_chat_harness.ts";
+} from "../_support/process.ts";
 
 /** What the clients say in the chats, ASCII and not. */
 const CLIENT_LINES = "héllo 世界\nsecond message\nexit\n";

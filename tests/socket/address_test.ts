@@ -14,7 +14,7 @@ import {
   rejectsWith,
   text,
   throwsWith,
-} from "../_helpers.ts";
+} from "../_support/net.ts";
 
 const { AF_INET, AF_INET6, SOCK_STREAM, SOCK_DGRAM, bytes, errno } = socket;
 

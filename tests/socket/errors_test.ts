@@ -13,7 +13,7 @@ import {
   rejectsWith,
   tcpPair,
   text,
-} from "../_helpers.ts";
+} from "../_support/net.ts";
 
 const { bytes, errno } = socket;
 

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import * as socket from "../../mod.ts";
-import { freePort, MOD_URL, run, TempDir } from "../_helpers.ts";
+import { freePort, MOD_URL, run, TempDir } from "../_support/net.ts";
 
 const HOST = "127.0.0.1";
 

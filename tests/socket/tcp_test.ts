@@ -18,7 +18,7 @@ import {
   text,
   throwsWith,
   untilReady,
-} from "../_helpers.ts";
+} from "../_support/net.ts";
 
 const { bytes, errno } = socket;
 

@@ -16,7 +16,7 @@ import {
   tcpPair,
   TempDir,
   throwsWith,
-} from "../_helpers.ts";
+} from "../_support/net.ts";
 
 const { bytes, str } = socket;
 

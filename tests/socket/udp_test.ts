@@ -16,7 +16,7 @@ import {
   text,
   throwsWith,
   untilReady,
-} from "../_helpers.ts";
+} from "../_support/net.ts";
 
 const { AF_INET, AF_INET6, AF_UNIX, SOCK_DGRAM, bytes, errno } = socket;
 

@@ -16,8 +16,8 @@ import {
   rejectsWith,
   throwsWith,
   within,
-} from "../_helpers.ts";
-import { makeCerts, type TlsCerts } from "../_tls_certs.ts";
+} from "../_support/net.ts";
+import { makeCerts, type TlsCerts } from "../_support/tls_certs.ts";
 
 const made = await makeCerts();
 const skipReason = typeof made === "string" ? made : null;

@@ -14,12 +14,14 @@
 import { fileURLToPath } from "node:url";
 
 /** The repository root. */
-export const ROOT: string = fileURLToPath(new URL("..", import.meta.url));
+export const ROOT: string = fileURLToPath(new URL("../..", import.meta.url));
 /** The `pysocket` command's entry point. */
-export const CLI: string = fileURLToPath(new URL("../cli.ts", import.meta.url));
+export const CLI: string = fileURLToPath(
+  new URL("../../cli.ts", import.meta.url),
+);
 /** The folder of the python3 tutorial peers. */
 export const PEERS: string = fileURLToPath(
-  new URL("./peers/", import.meta.url),
+  new URL("../peers/", import.meta.url),
 );
 
 /** How long a wait for output may take before the test fails. */

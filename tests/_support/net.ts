@@ -12,12 +12,12 @@
 
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import * as socket from "../mod.ts";
+import * as socket from "../../mod.ts";
 
 /** The repository root, with a trailing slash. */
-export const ROOT: string = fileURLToPath(new URL("..", import.meta.url));
+export const ROOT: string = fileURLToPath(new URL("../..", import.meta.url));
 /** The absolute file URL of `mod.ts`, for scripts written to temp dirs. */
-export const MOD_URL: string = new URL("../mod.ts", import.meta.url).href;
+export const MOD_URL: string = new URL("../../mod.ts", import.meta.url).href;
 
 /** How long a wait for a child's output may take before the test fails. */
 export const WAIT_MS = 10_000;

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { CLI, ROOT } from "./_chat_harness.ts";
+import { CLI, ROOT } from "./process.ts";
 
 /** A child whose stdout is kept as bytes. */
 export class BinaryProc implements AsyncDisposable {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { create_connection, type Socket } from "../mod.ts";
+import { create_connection, type Socket } from "../../mod.ts";
 
 /** How long a wait for a line may take before the test fails. */
 export const LINE_WAIT_MS = 10_000;
