@@ -1,161 +1,113 @@
 /**
- * A child process whose stdout is kept as bytes, not text, for the stream
- * modes' tests (binary data, checksums), and how to start pysocket as one.
+ * The `pysocket` command as a child process: `deno run --no-prompt FLAGS
+ * cli.ts ARGS`, with exactly the `deno run` flags a test gives, plus what
+ * its output contract promises (a server's `listening on` line first on
+ * stderr; a failure as one line on stderr, without a stack trace).
  *
  * @module
  */
 
-import { CLI, ROOT } from "./process.ts";
+import assert from "node:assert/strict";
+import { Child, type ChildOptions, type Finished, lines } from "./process.ts";
+import { CLI, WAIT_MS } from "./paths.ts";
 
-/** A child whose stdout is kept as bytes. */
-export class BinaryProc implements AsyncDisposable {
-  stdout: Uint8Array[] = [];
-  stderr = "";
-  readonly #child: Deno.ChildProcess;
-  readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
-  readonly #done: Promise<Deno.CommandStatus>;
-  readonly #timer: ReturnType<typeof setTimeout>;
+/**
+ * The `deno run` flags of a pysocket child when a test gives none: UDP
+ * enabled, and net access to 127.0.0.1 only (every port, TCP and UDP).
+ */
+export const DEFAULT_FLAGS: readonly string[] = [
+  "--unstable-net",
+  "--allow-net=127.0.0.1",
+];
 
-  constructor(cmd: string, args: string[]) {
-    const child = new Deno.Command(cmd, {
-      args,
-      cwd: ROOT,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    this.#child = child;
-    this.#stdin = child.stdin.getWriter();
-    const out = (async () => {
-      for await (const chunk of child.stdout) this.stdout.push(chunk);
-    })();
-    const err = (async () => {
-      for await (
-        const text of child.stderr.pipeThrough(new TextDecoderStream())
-      ) this.stderr += text;
-    })();
-    this.#timer = setTimeout(() => this.kill(), 30_000);
-    this.#done = Promise.all([child.status, out, err]).then((
-      [status],
-    ) => status);
-  }
-
-  /** Waits for a pattern on stderr. */
-  async stderrMatch(pattern: RegExp): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
-      const match = this.stderr.match(pattern);
-      if (match) return match;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    throw new Error(`no ${pattern} on stderr:\n${this.stderr}`);
-  }
-
-  /** All stdout bytes so far, joined. */
-  output(): Uint8Array {
-    return join(this.stdout);
-  }
-
-  async write(data: Uint8Array): Promise<void> {
-    await this.#stdin.write(data);
-  }
-
-  async closeStdin(): Promise<void> {
-    await this.#stdin.close().catch(() => {});
-  }
-
-  async finished(): Promise<{ code: number; stderr: string }> {
-    const status = await this.#done;
-    clearTimeout(this.#timer);
-    return { code: status.code, stderr: this.stderr };
-  }
-
-  kill(): void {
-    try {
-      this.#child.kill("SIGKILL");
-    } catch {
-      // It has exited.
-    }
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.closeStdin();
-    this.kill();
-    await this.#done;
-    clearTimeout(this.#timer);
-  }
+/** Options for {@linkcode pysocket}. */
+export interface PysocketOptions extends ChildOptions {
+  /** The exact `deno run` flags. @default DEFAULT_FLAGS */
+  flags?: readonly string[];
+  /** The module to run instead of `cli.ts`. */
+  entry?: string;
 }
 
-/** Joins chunks into one array. */
-export function join(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
+/** The command line (program and arguments) that runs pysocket. */
+export function pysocketArgv(
+  args: readonly string[],
+  flags: readonly string[] = DEFAULT_FLAGS,
+  entry: string = CLI,
+): string[] {
+  return [Deno.execPath(), "run", "--no-prompt", ...flags, entry, ...args];
 }
 
-/** `size` random bytes. */
-export function random(size: number): Uint8Array {
-  const data = new Uint8Array(size);
-  for (let at = 0; at < size; at += 65536) {
-    crypto.getRandomValues(data.subarray(at, Math.min(size, at + 65536)));
-  }
-  return data;
-}
-
-/** The SHA-256 of `data`, in hex. */
-export async function sha256(data: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest(
-    "SHA-256",
-    data as Uint8Array<ArrayBuffer>,
-  );
-  return Array.from(
-    new Uint8Array(digest),
-    (b) => b.toString(16).padStart(2, "0"),
-  )
-    .join("");
+/** Starts `pysocket ARGS` with exactly the flags given. */
+export function pysocket(
+  args: readonly string[],
+  options: PysocketOptions = {},
+): Child {
+  const { flags, entry, ...rest } = options;
+  const [cmd, ...argv] = pysocketArgv(args, flags, entry);
+  return new Child(cmd, argv, rest);
 }
 
 /**
- * Runs `deno run cli.ts ARGS` with `flags`, and net access to 127.0.0.1
- * only (UDP too) unless `flags` grant net access themselves.
+ * Runs `pysocket ARGS` to its end with `stdin` given (empty by default) and
+ * returns what it left behind; one still running after `timeoutMs` is
+ * killed, and this throws.
  */
-export function pysocket(args: string[], flags: string[] = []): BinaryProc {
-  const net = flags.some((flag) => flag.startsWith("--allow-net"))
-    ? []
-    : ["--allow-net=127.0.0.1"];
-  return new BinaryProc(Deno.execPath(), [
-    "run",
-    "--no-prompt",
-    "--unstable-net",
-    ...net,
-    ...flags,
-    CLI,
-    ...args,
-  ]);
+export async function runPysocket(
+  args: readonly string[],
+  options: PysocketOptions & { timeoutMs?: number } = {},
+): Promise<Finished> {
+  const { timeoutMs = WAIT_MS, ...rest } = options;
+  await using child = pysocket(args, { ...rest, stdin: rest.stdin ?? "" });
+  return await child.finished(timeoutMs);
 }
 
 /**
- * Starts `pysocket PROGRAM --stream` on 127.0.0.1, port 0, and waits for
- * its `listening on` line.
+ * Waits for a server's `listening on HOST:PORT` stderr line (pysocket's
+ * servers and the Python peers print the same) and returns the port.
  */
-export async function startStreamServer(
-  program: "tcp-server" | "udp-server",
-  args: string[] = [],
-  flags: string[] = [],
-): Promise<{ server: BinaryProc; port: number }> {
-  const server = pysocket([
-    program,
-    "--stream",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    "0",
-    ...args,
-  ], flags);
-  const port = Number((await server.stderrMatch(/listening on .*:(\d+)\n/))[1]);
-  return { server, port };
+export async function listeningPort(server: Child): Promise<number> {
+  const match = await server.waitFor("stderr", /listening on .*:(\d+)\b/);
+  return Number(match[1]);
+}
+
+/** Waits for a Unix socket server's `listening on PATH` line; returns PATH. */
+export async function listeningPath(server: Child): Promise<string> {
+  const match = await server.waitFor("stderr", /listening on (.*)\n/);
+  return match[1];
+}
+
+/**
+ * Starts a pysocket server (ARGS give `--port 0`) and waits for the stderr
+ * line that says where it listens, `listening` (whose first group is the
+ * port); a server that never says so is killed before this throws.
+ */
+export async function startServer(
+  args: readonly string[],
+  options: PysocketOptions & { listening?: RegExp } = {},
+): Promise<{ server: Child; port: number }> {
+  const { listening = /listening on .*:(\d+)\b/, ...rest } = options;
+  const server = pysocket(args, rest);
+  try {
+    const match = await server.waitFor("stderr", listening);
+    return { server, port: Number(match[1]) };
+  } catch (err) {
+    await server[Symbol.asyncDispose]();
+    throw err;
+  }
+}
+
+/**
+ * Asserts a failure reported as the output contract says: exit `code`, one
+ * line on stderr matching `pattern`, no stack trace, no JSON error event.
+ */
+export function assertOneLine(
+  done: Finished,
+  code: number,
+  pattern: RegExp,
+): void {
+  assert.equal(done.code, code, done.stderr);
+  assert.equal(lines(done.stderr).length, 1, done.stderr);
+  assert.match(done.stderr, pattern);
+  assert.doesNotMatch(done.stderr, /^\s+at /m);
+  assert.doesNotMatch(done.stdout, /\{"event":"error"/);
 }

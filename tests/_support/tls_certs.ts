@@ -13,6 +13,8 @@
  * @module
  */
 
+import { probe, run } from "./process.ts";
+
 /** Paths of the generated PEM files. */
 export interface TlsCerts {
   /** The temporary directory holding them. */
@@ -37,18 +39,9 @@ export interface TlsCerts {
 
 /** Runs openssl with `args` in `cwd`, failing with its stderr. */
 async function openssl(args: string[], cwd: string): Promise<void> {
-  const { code, stderr } = await new Deno.Command("openssl", {
-    args,
-    cwd,
-    stdout: "null",
-    stderr: "piped",
-  }).output();
+  const { code, stderr } = await run("openssl", args, { cwd });
   if (code !== 0) {
-    throw new Error(
-      `openssl ${args.join(" ")} failed (${code}):\n${
-        new TextDecoder().decode(stderr)
-      }`,
-    );
+    throw new Error(`openssl ${args.join(" ")} failed (${code}):\n${stderr}`);
   }
 }
 
@@ -61,17 +54,8 @@ const EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
  * @returns The paths, or the reason to skip.
  */
 export async function makeCerts(): Promise<TlsCerts | string> {
-  try {
-    await new Deno.Command("openssl", {
-      args: ["version"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) {
-      return "openssl is not installed, so no test certificates can be made";
-    }
-    throw err;
+  if (probe("openssl", ["version"]) === null) {
+    return "openssl is not installed, so no test certificates can be made";
   }
   const dir = await Deno.makeTempDir({ prefix: "pysocket_tls_" });
   globalThis.addEventListener("unload", () => {

@@ -14,7 +14,10 @@
 
 import assert from "node:assert/strict";
 import { AccessList, matchesRule, parseAccessRule } from "../../lib/access.ts";
-import { chat, hasIPv6, listeningPort, needs } from "../_support/process.ts";
+import { hasIPv6 } from "../_support/net.ts";
+import { needs } from "../_support/platform.ts";
+import { listeningPort, pysocket, runPysocket } from "../_support/pysocket.ts";
+import { runPython } from "../_support/python.ts";
 
 Deno.test("parseAccessRule() keeps addresses and clears host bits of ranges", () => {
   assert.equal(parseAccessRule("192.0.2.7").text, "192.0.2.7/32");
@@ -118,12 +121,7 @@ Deno.test("the command line checks --allow/--deny entries and where they apply",
     [["tcp-client", "--allow", "::1"], /unknown option '--allow'/],
   ];
   for (const [args, message] of cases) {
-    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--no-prompt", "cli.ts", ...args],
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    const text = new TextDecoder().decode(stderr);
+    const { code, stderr: text } = await runPysocket(args, { flags: [] });
     assert.equal(code, 2, `${args.join(" ")}: ${text}`);
     assert.match(text, message);
   }
@@ -132,10 +130,8 @@ Deno.test("the command line checks --allow/--deny entries and where they apply",
 /** Connects a python peer bound to `source`, and reports what it got. */
 function pythonFrom(source: string, host: string, port: number) {
   const family = host.includes(":") ? "AF_INET6" : "AF_INET";
-  return new Deno.Command("python3", {
-    args: [
-      "-c",
-      `import socket,sys
+  return runPython(
+    `import socket,sys
 s=socket.socket(socket.${family})
 s.bind((${JSON.stringify(source)},0))
 s.settimeout(5)
@@ -145,15 +141,10 @@ try:
     print("got %r" % data if data else "closed")
 except ConnectionResetError:
     print("closed")`,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output().then(({ stdout, stderr }) =>
-    new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr)
-  );
+  ).then(({ stdout, stderr }) => stdout + stderr);
 }
 
-const py = needs("python3");
+const py = needs("python");
 
 Deno.test(
   `a denied client is closed before any byte, on every TCP server${py.why}`,
@@ -164,7 +155,8 @@ Deno.test(
     for (
       const mode of [["--room"], [], ["--stream"], ["--stream", "--echo"]]
     ) {
-      await using server = chat("tcp-server", [
+      await using server = pysocket([
+        "tcp-server",
         "--host",
         "127.0.0.1",
         "--port",
@@ -199,11 +191,17 @@ Deno.test(
     ignore: py.ignore || !hasIPv6(),
   },
   async () => {
-    await using server = chat(
+    await using server = pysocket([
       "tcp-server",
-      ["--room", "-6", "--host", "::", "--port", "0", "--allow", "::1"],
-      { allowNet: true },
-    );
+      "--room",
+      "-6",
+      "--host",
+      "::",
+      "--port",
+      "0",
+      "--allow",
+      "::1",
+    ], { flags: ["--unstable-net", "--allow-net"] });
     const port = await listeningPort(server);
     assert.equal(
       (await pythonFrom("127.0.0.1", "127.0.0.1", port)).trim(),
@@ -227,7 +225,8 @@ Deno.test(
     ignore: py.ignore,
   },
   async () => {
-    await using server = chat("udp-server", [
+    await using server = pysocket([
+      "udp-server",
       "--host",
       "127.0.0.1",
       "--port",
@@ -238,10 +237,8 @@ Deno.test(
     ]);
     const port = await listeningPort(server);
     const ask = (source: string) =>
-      new Deno.Command("python3", {
-        args: [
-          "-c",
-          `import socket
+      runPython(
+        `import socket
 s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((${JSON.stringify(source)},0))
 s.settimeout(1)
@@ -250,9 +247,7 @@ try:
     print("reply %r" % s.recv(100))
 except socket.timeout:
     print("no reply")`,
-        ],
-        stdout: "piped",
-      }).output().then(({ stdout }) => new TextDecoder().decode(stdout).trim());
+      ).then(({ stdout }) => stdout.trim());
     const [denied, admitted] = await Promise.all([
       ask("127.0.0.2"),
       ask("127.0.0.1"),

@@ -13,133 +13,44 @@
  */
 
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
-import { CLI, Proc, type Stream } from "../_support/process.ts";
+import { concat } from "../_support/data.ts";
+import { freePort, hasIPv6, readExactly, udpSocket } from "../_support/net.ts";
+import { ROOT } from "../_support/paths.ts";
+import { type Child, type Finished, lines } from "../_support/process.ts";
+import {
+  assertOneLine,
+  pysocket,
+  runPysocket,
+  startServer,
+} from "../_support/pysocket.ts";
+import { tempDir } from "../_support/temp_dir.ts";
 
 const VERSION: string = JSON.parse(
   Deno.readTextFileSync(new URL("../../deno.json", import.meta.url)),
 ).version;
 
-/** How long any child may live. */
-const LIFETIME_MS = 20_000;
-
 const ENCODER = new TextEncoder();
 const linux = Deno.build.os === "linux";
 const posix = Deno.build.os !== "windows";
 
-/** What a finished program left behind. */
-interface Finished {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Options of {@linkcode Program}. */
-interface ProgramOptions {
-  /** Written to stdin, which is then closed; else stdin stays open. */
-  input?: string;
-  /** The module to run instead of `cli.ts`. */
-  entry?: string;
+/** Runs pysocket to its end with exactly `flags`, and `input` on stdin. */
+function run(flags: string[], args: string[], input = ""): Promise<Finished> {
+  return runPysocket(args, { flags, stdin: input });
 }
 
 /**
- * One run of `deno run --no-prompt FLAGS cli.ts ARGS`, on the chat
- * harness's {@linkcode Proc}, which collects stdout and stderr as it runs.
+ * Starts a server with exactly `flags` (ARGS give `--port 0`); its first
+ * stderr line must say where it listens.
  */
-class Program implements AsyncDisposable {
-  #proc: Proc;
-
-  constructor(flags: string[], args: string[], options: ProgramOptions = {}) {
-    this.#proc = new Proc(
-      Deno.execPath(),
-      ["run", "--no-prompt", ...flags, options.entry ?? CLI, ...args],
-      { input: options.input, lifetimeMs: LIFETIME_MS },
-    );
-  }
-
-  /** Everything read from stdout so far. */
-  get stdout(): string {
-    return this.#proc.stdout;
-  }
-
-  /** Everything read from stderr so far. */
-  get stderr(): string {
-    return this.#proc.stderr;
-  }
-
-  /** Waits for `pattern` in a stream and returns the match. */
-  waitFor(stream: Stream, pattern: RegExp): Promise<RegExpMatchArray> {
-    return this.#proc.waitFor(stream, pattern);
-  }
-
-  /** Writes to stdin. */
-  write(text: string): Promise<void> {
-    return this.#proc.write(text);
-  }
-
-  /** Closes stdin: end of input. */
-  closeStdin(): Promise<void> {
-    return this.#proc.closeStdin();
-  }
-
-  /** Sends a signal unless the program has exited. */
-  kill(signal: Deno.Signal = "SIGTERM"): void {
-    this.#proc.kill(signal);
-  }
-
-  /** Waits for the exit (killing the program if it takes too long). */
-  async finished(): Promise<Finished> {
-    const { code, stdout, stderr } = await this.#proc.finished();
-    return { code, stdout, stderr };
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.#proc[Symbol.asyncDispose]();
-  }
-}
-
-/** Runs a program to its end with the given input. */
-async function run(
-  flags: string[],
-  args: string[],
-  input = "",
-): Promise<Finished> {
-  await using program = new Program(flags, args, { input });
-  return await program.finished();
-}
-
-/** A server started on a free port, and that port. */
 async function server(
   flags: string[],
   args: string[],
-): Promise<{ program: Program; port: number }> {
-  const program = new Program(flags, args);
-  try {
-    const [, port] = await program.waitFor(
-      "stderr",
-      /^listening on \S*:(\d+)\n/,
-    );
-    return { program, port: Number(port) };
-  } catch (err) {
-    await program[Symbol.asyncDispose]();
-    throw err;
-  }
-}
-
-/** Splits output into lines, without the empty one after a final newline. */
-function lines(text: string): string[] {
-  const all = text.split("\n");
-  if (all.at(-1) === "") all.pop();
-  return all;
-}
-
-/** Asserts a failure reported the way the contract says: one line, no trace. */
-function assertOneLine(done: Finished, code: number, pattern: RegExp): void {
-  assert.equal(done.code, code, done.stderr);
-  assert.equal(lines(done.stderr).length, 1, done.stderr);
-  assert.match(done.stderr, pattern);
-  assert.doesNotMatch(done.stderr, /^\s+at /m);
-  assert.doesNotMatch(done.stdout, /\{"event":"error"/);
+): Promise<{ program: Child; port: number }> {
+  const { server, port } = await startServer(args, {
+    flags,
+    listening: /^listening on \S*:(\d+)\n/,
+  });
+  return { program: server, port };
 }
 
 /** The JSON events a program printed. */
@@ -151,58 +62,13 @@ function events(stdout: string): Record<string, unknown>[] {
 // deno-lint-ignore no-control-regex
 const RAW_CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
 
-/** A UDP socket on 127.0.0.1 that `using` closes. */
-function udpSocket(port = 0): Deno.DatagramConn & Disposable {
-  const conn = Deno.listenDatagram({
-    transport: "udp",
-    hostname: "127.0.0.1",
-    port,
-  });
-  return Object.assign(conn, { [Symbol.dispose]: () => conn.close() });
-}
-
-/** Whether this machine has an IPv6 loopback. */
-function hasIPv6(): boolean {
-  try {
-    Deno.listen({ hostname: "::1", port: 0 }).close();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** A port nothing listens on (a moment ago). */
-function closedPort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
-
-/** Reads from a raw connection until `expected` bytes arrived. */
-async function readBytes(conn: Deno.Conn, expected: number) {
-  const out = new Uint8Array(expected);
-  let got = 0;
-  while (got < expected) {
-    const n = await conn.read(out.subarray(got));
-    if (n === null) break;
-    got += n;
-  }
-  return out.subarray(0, got);
-}
-
-const bytes = (...parts: (string | number[])[]) => {
-  const chunks = parts.map((p) =>
-    typeof p === "string" ? ENCODER.encode(p) : new Uint8Array(p)
+/** Text and byte values joined into one array. */
+const bytes = (...parts: (string | number[])[]) =>
+  concat(
+    parts.map((p) =>
+      typeof p === "string" ? ENCODER.encode(p) : new Uint8Array(p)
+    ),
   );
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
-};
 
 const TCP_SERVER = ["tcp-server", "--host", "127.0.0.1", "--port", "0"];
 const UDP_SERVER = ["udp-server", "--host", "127.0.0.1", "--port", "0"];
@@ -244,9 +110,10 @@ Deno.test("`--version` prints the version from deno.json, exit 0", async () => {
 
 Deno.test("each program module runs on its own", async () => {
   for (const name of ["tcp_server", "tcp_client", "udp_server", "udp_client"]) {
-    await using program = new Program([], ["--help"], {
-      entry: fileURLToPath(new URL(`../../lib/${name}.ts`, import.meta.url)),
-      input: "",
+    await using program = pysocket(["--help"], {
+      flags: [],
+      entry: `${ROOT}lib/${name}.ts`,
+      stdin: "",
     });
     const done = await program.finished();
     assert.equal(done.code, 0);
@@ -450,18 +317,21 @@ Deno.test("tcp-server: clients that leave mid-session are reported, the next one
   {
     // Like `printf 'hey' | nc -N`: send, half-close, read the reply.
     using conn = await Deno.connect({ hostname: "127.0.0.1", port });
-    assert.deepEqual(await readBytes(conn, 5), ENCODER.encode("hello"));
+    assert.deepEqual(await readExactly(conn, 5), ENCODER.encode("hello"));
     await conn.write(ENCODER.encode("hey"));
     await conn.closeWrite();
     await srv.waitFor("stdout", /client>hey\n/);
     await srv.write("still heard\n");
-    assert.deepEqual(await readBytes(conn, 20), ENCODER.encode("still heard"));
+    assert.deepEqual(
+      await readExactly(conn, 20),
+      ENCODER.encode("still heard"),
+    );
     await srv.waitFor("stderr", new RegExp(`${closedWithoutExit}\n`));
   }
   {
     // A client that goes away for good while the operator types.
     using conn = await Deno.connect({ hostname: "127.0.0.1", port });
-    assert.deepEqual(await readBytes(conn, 5), ENCODER.encode("hello"));
+    assert.deepEqual(await readExactly(conn, 5), ENCODER.encode("hello"));
     await conn.write(ENCODER.encode("gone"));
     await srv.waitFor("stdout", /client>gone\n/);
   }
@@ -506,7 +376,7 @@ Deno.test("tcp-server --timeout disconnects a silent client and goes on", async 
   );
   await using _srv = srv;
   using conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  assert.deepEqual(await readBytes(conn, 6), ENCODER.encode("hello"));
+  assert.deepEqual(await readExactly(conn, 6), ENCODER.encode("hello"));
   await srv.waitFor(
     "stderr",
     /127\.0\.0\.1 disconnected: no message for 0\.3 s \(--timeout\)\n/,
@@ -520,7 +390,7 @@ Deno.test("tcp-server: escapes, invalid UTF-8 and split characters from a client
   ]);
   await using _srv = srv;
   using conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  assert.deepEqual(await readBytes(conn, 5), ENCODER.encode("hello"));
+  assert.deepEqual(await readExactly(conn, 5), ENCODER.encode("hello"));
   const sends = [
     // A terminal escape, a C1 control, an invalid byte, an embedded newline.
     [bytes("\x1b[2J\x1b]0;owned\x07", [0xc2, 0x9b, 0xff], "a\nb")],
@@ -537,7 +407,7 @@ Deno.test("tcp-server: escapes, invalid UTF-8 and split characters from a client
     }
     // The echo is exactly the bytes sent.
     const sent = bytes(...parts.map((p) => [...p]));
-    assert.deepEqual(await readBytes(conn, sent.length), sent);
+    assert.deepEqual(await readExactly(conn, sent.length), sent);
   }
   await conn.write(ENCODER.encode("exit\n"));
   await srv.waitFor("stderr", /127\.0\.0\.1 disconnected\n/);
@@ -556,9 +426,9 @@ Deno.test("tcp-server takes several lines arriving together (nc) as one message 
   await using _srv = srv;
   await srv.write("ok\n");
   using conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  assert.deepEqual(await readBytes(conn, 5), ENCODER.encode("hello"));
+  assert.deepEqual(await readExactly(conn, 5), ENCODER.encode("hello"));
   await conn.write(ENCODER.encode("hi\r\nexit\n"));
-  assert.deepEqual(await readBytes(conn, 3), ENCODER.encode("ok"));
+  assert.deepEqual(await readExactly(conn, 3), ENCODER.encode("ok"));
   await srv.waitFor("stderr", /127\.0\.0\.1 disconnected\n/);
   assert.equal(srv.stdout, "client>hi\n");
 });
@@ -568,14 +438,13 @@ Deno.test("tcp-client: escapes from the server never reach stdout raw; JSON keep
   const { port } = listener.addr as Deno.NetAddr;
   const greeting = "hello\x1b]0;owned\x07\r\u202e";
   for (const json of [false, true]) {
-    await using client = new Program(
-      [`--allow-net=127.0.0.1:${port}`],
+    await using client = pysocket(
       ["tcp-client", "--port", String(port), ...(json ? ["--json"] : [])],
-      { input: "" },
+      { flags: [`--allow-net=127.0.0.1:${port}`], stdin: "" },
     );
     using conn = await listener.accept();
     await conn.write(ENCODER.encode(greeting));
-    const exit = await readBytes(conn, 4);
+    const exit = await readExactly(conn, 4);
     assert.equal(new TextDecoder().decode(exit), "exit");
     const done = await client.finished();
     assert.equal(done.code, 0);
@@ -589,7 +458,7 @@ Deno.test("tcp-client: escapes from the server never reach stdout raw; JSON keep
 });
 
 Deno.test("tcp-client: connection refused is one line, exit 1", async () => {
-  const port = closedPort();
+  const port = freePort();
   const done = await run(
     [`--allow-net=127.0.0.1:${port}`],
     ["tcp-client", "--port", String(port)],
@@ -653,7 +522,7 @@ Deno.test("tcp-server: an address in use is one line, exit 1", async () => {
 });
 
 Deno.test("missing permissions: one line naming the exact flags, exit 1", async () => {
-  const port = closedPort();
+  const port = freePort();
   const cases: [string[], string[], string][] = [
     [
       ["--allow-net=127.0.0.1:1"],
@@ -842,41 +711,38 @@ Deno.test({
   name: "unix stream sockets: tcp-server and tcp-client with exact permissions",
   ignore: !posix,
   async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "pysocket-cli-" });
-    try {
-      const path = `${dir}/chat.sock`;
-      const flags = [
-        `--allow-read=${path}`,
-        `--allow-write=${path}`,
-        `--allow-net=unix:${path}`,
-      ];
-      await using srv = new Program(flags, [
-        "tcp-server",
-        "--unix",
-        path,
-        "--echo",
-      ]);
-      await srv.waitFor("stderr", new RegExp(`^listening on ${path}\n`));
-      const client = await run(flags, ["tcp-client", "--unix", path], "hi\n");
-      assert.deepEqual(client, {
-        code: 0,
-        stdout: "server>hello\nserver>hi\n",
-        stderr: "",
-      });
-      await srv.waitFor("stderr", /unix peer disconnected\n/);
-      srv.kill("SIGINT");
-      const done = await srv.finished();
-      assert.equal(done.code, 130);
-      assert.deepEqual(lines(done.stderr), [
-        `listening on ${path}`,
-        "unix peer connected",
-        "unix peer disconnected",
-      ]);
-      // The server removed its socket file.
-      assert.deepEqual([...Deno.readDirSync(dir)], []);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    using temp = tempDir();
+    const dir = temp.path;
+    const path = `${dir}/chat.sock`;
+    const flags = [
+      `--allow-read=${path}`,
+      `--allow-write=${path}`,
+      `--allow-net=unix:${path}`,
+    ];
+    await using srv = pysocket([
+      "tcp-server",
+      "--unix",
+      path,
+      "--echo",
+    ], { flags });
+    await srv.waitFor("stderr", new RegExp(`^listening on ${path}\n`));
+    const client = await run(flags, ["tcp-client", "--unix", path], "hi\n");
+    assert.deepEqual(client, {
+      code: 0,
+      stdout: "server>hello\nserver>hi\n",
+      stderr: "",
+    });
+    await srv.waitFor("stderr", /unix peer disconnected\n/);
+    srv.kill("SIGINT");
+    const done = await srv.finished();
+    assert.equal(done.code, 130);
+    assert.deepEqual(lines(done.stderr), [
+      `listening on ${path}`,
+      "unix peer connected",
+      "unix peer disconnected",
+    ]);
+    // The server removed its socket file.
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
   },
 });
 
@@ -885,58 +751,55 @@ Deno.test({
     "unix datagram sockets: udp-client binds a temporary socket and removes it",
   ignore: !posix,
   async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "pysocket-cli-" });
-    try {
-      const path = `${dir}/chat.sock`;
-      const flags = [
-        "--unstable-net",
-        `--allow-read=${dir}`,
-        `--allow-write=${dir}`,
-        "--allow-net",
-      ];
-      await using srv = new Program(flags, [
-        "udp-server",
-        "--unix",
-        path,
-        "--echo",
-      ]);
-      await srv.waitFor("stderr", new RegExp(`^listening on ${path}\n`));
-      const client = await run(
-        flags,
-        ["udp-client", "--unix", path, "--timeout", "5"],
-        "hi\nexit\n",
-      );
-      assert.deepEqual(client, { code: 0, stdout: "server>hi\n", stderr: "" });
-      const [, peer] = await srv.waitFor("stderr", /\n(\S+) connected\n/);
-      assert.ok(peer.startsWith(`${dir}/`), peer);
-      await srv.waitFor("stderr", /disconnected\n/);
-      // Only the server's socket is left: the client removed its own.
-      assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), [
-        "chat.sock",
-      ]);
-      srv.kill("SIGINT");
-      assert.equal((await srv.finished()).code, 130);
-      assert.deepEqual([...Deno.readDirSync(dir)], []);
-      // Too narrow a grant names the flags the unix udp-client needs.
-      const narrow = await run(
-        [
-          `--allow-read=${path}`,
-          `--allow-write=${path}`,
-          `--allow-net=unix:${path}`,
-        ],
-        ["udp-client", "--unix", path],
-        "hi\n",
-      );
-      assertOneLine(
-        narrow,
-        1,
-        new RegExp(
-          `run again with --allow-read=${dir} --allow-write=${dir} --allow-net\n$`,
-        ),
-      );
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    using temp = tempDir();
+    const dir = temp.path;
+    const path = `${dir}/chat.sock`;
+    const flags = [
+      "--unstable-net",
+      `--allow-read=${dir}`,
+      `--allow-write=${dir}`,
+      "--allow-net",
+    ];
+    await using srv = pysocket([
+      "udp-server",
+      "--unix",
+      path,
+      "--echo",
+    ], { flags });
+    await srv.waitFor("stderr", new RegExp(`^listening on ${path}\n`));
+    const client = await run(
+      flags,
+      ["udp-client", "--unix", path, "--timeout", "5"],
+      "hi\nexit\n",
+    );
+    assert.deepEqual(client, { code: 0, stdout: "server>hi\n", stderr: "" });
+    const [, peer] = await srv.waitFor("stderr", /\n(\S+) connected\n/);
+    assert.ok(peer.startsWith(`${dir}/`), peer);
+    await srv.waitFor("stderr", /disconnected\n/);
+    // Only the server's socket is left: the client removed its own.
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), [
+      "chat.sock",
+    ]);
+    srv.kill("SIGINT");
+    assert.equal((await srv.finished()).code, 130);
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
+    // Too narrow a grant names the flags the unix udp-client needs.
+    const narrow = await run(
+      [
+        `--allow-read=${path}`,
+        `--allow-write=${path}`,
+        `--allow-net=unix:${path}`,
+      ],
+      ["udp-client", "--unix", path],
+      "hi\n",
+    );
+    assertOneLine(
+      narrow,
+      1,
+      new RegExp(
+        `run again with --allow-read=${dir} --allow-write=${dir} --allow-net\n$`,
+      ),
+    );
   },
 });
 
@@ -973,10 +836,9 @@ Deno.test({
       "--echo",
     ]);
     await using _srv = srv;
-    await using client = new Program(
-      [`--allow-net=127.0.0.1:${port}`],
-      ["tcp-client", "--port", String(port)],
-    );
+    await using client = pysocket(["tcp-client", "--port", String(port)], {
+      flags: [`--allow-net=127.0.0.1:${port}`],
+    });
     await client.waitFor("stdout", /^server>hello\n/);
     client.kill("SIGINT");
     const done = await client.finished();

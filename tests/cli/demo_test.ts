@@ -4,18 +4,18 @@
  */
 
 import assert from "node:assert/strict";
+import { ROOT } from "../_support/paths.ts";
+import { run } from "../_support/process.ts";
 
 Deno.test("deno task demo runs a TCP and a UDP chat on loopback and exits 0", async () => {
-  const demo = new URL("../../scripts/demo.ts", import.meta.url).pathname;
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "--allow-run", "--allow-read", demo],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(60_000),
-  }).output();
-  const out = new TextDecoder().decode(stdout);
-  assert.equal(code, 0, `${out}\n${new TextDecoder().decode(stderr)}`);
+  const { code, stdout: out, stderr } = await run(Deno.execPath(), [
+    "run",
+    "--no-prompt",
+    "--allow-run",
+    "--allow-read",
+    `${ROOT}scripts/demo.ts`,
+  ], { timeoutMs: 60_000 });
+  assert.equal(code, 0, `${out}\n${stderr}`);
   for (const kind of ["TCP", "UDP"]) {
     const section = out.split(`== ${kind} chat ==`)[1].split("==")[0];
     assert.match(section, /client shows: {2}server>héllo 世界\n/);

@@ -13,18 +13,17 @@
  */
 
 import assert from "node:assert/strict";
+import { freePort, hasIPv6 } from "../_support/net.ts";
+import { needs } from "../_support/platform.ts";
+import { Child, lines } from "../_support/process.ts";
 import {
-  chat,
-  freePort,
-  hasIPv6,
-  lines,
-  listening,
+  listeningPath,
   listeningPort,
-  needs,
-  Proc,
-  python,
-  tempDir,
-} from "../_support/process.ts";
+  pysocket,
+  startServer,
+} from "../_support/pysocket.ts";
+import { pythonPeer } from "../_support/python.ts";
+import { tempDir } from "../_support/temp_dir.ts";
 
 /** The 100 KiB message of `tests/peers/big_peer.py`. */
 const BIG = "héllo 世界 ".repeat(7314) + "abcd";
@@ -49,34 +48,33 @@ function interop(
 async function ourServer(
   host = "127.0.0.1",
   extra: string[] = [],
-): Promise<{ server: Proc; port: number }> {
+): Promise<{ server: Child; port: number }> {
   const bracketed = host.includes(":") ? `[${host}]` : host;
-  const server = chat("tcp-server", ["--host", host, "--port", "0", ...extra], {
-    allowNet: `${bracketed}:0`,
-  });
-  try {
-    return { server, port: await listeningPort(server) };
-  } catch (err) {
-    await server[Symbol.asyncDispose]();
-    throw err;
-  }
+  return await startServer([
+    "tcp-server",
+    "--host",
+    host,
+    "--port",
+    "0",
+    ...extra,
+  ], { flags: ["--unstable-net", `--allow-net=${bracketed}:0`] });
 }
 
 /** Starts our tcp-client with exactly the permission it needs. */
-function ourClient(port: number, input?: string, host = "127.0.0.1"): Proc {
+function ourClient(port: number, input?: string, host = "127.0.0.1"): Child {
   const bracketed = host.includes(":") ? `[${host}]` : host;
-  return chat("tcp-client", ["--host", host, "--port", String(port)], {
-    allowNet: `${bracketed}:${port}`,
-    input,
+  return pysocket(["tcp-client", "--host", host, "--port", String(port)], {
+    flags: ["--unstable-net", `--allow-net=${bracketed}:${port}`],
+    stdin: input,
   });
 }
 
 interop(
   "tcp-client chats with the tutorial's python TCP server",
-  ["python3"],
+  ["python"],
   async () => {
-    await using server = python("tcp_server.py", ["127.0.0.1", "0"], {
-      input: SERVER_LINES,
+    await using server = pythonPeer("tcp_server.py", ["127.0.0.1", "0"], {
+      stdin: SERVER_LINES,
     });
     const port = await listeningPort(server);
     await using client = ourClient(port, CLIENT_LINES);
@@ -100,14 +98,18 @@ interop(
 
 interop(
   "the tutorial's python TCP client chats with tcp-server, twice in a row",
-  ["python3"],
+  ["python"],
   async () => {
     const { server, port } = await ourServer();
     await using _server = server;
     await server.write(SERVER_LINES + "third\n");
-    await using first = python("tcp_client.py", ["127.0.0.1", String(port)], {
-      input: CLIENT_LINES,
-    });
+    await using first = pythonPeer(
+      "tcp_client.py",
+      ["127.0.0.1", String(port)],
+      {
+        stdin: CLIENT_LINES,
+      },
+    );
     const done = await first.finished();
     assert.equal(
       done.stdout,
@@ -115,8 +117,11 @@ interop(
     );
     assert.equal(done.stderr, "");
     assert.equal(done.code, 0);
-    await using second = python("tcp_client.py", ["127.0.0.1", String(port)], {
-      input: "again\nexit\n",
+    await using second = pythonPeer("tcp_client.py", [
+      "127.0.0.1",
+      String(port),
+    ], {
+      stdin: "again\nexit\n",
     });
     const again = await second.finished();
     assert.equal(again.stdout, "server>hello\nclient>server>third\nclient>");
@@ -141,13 +146,16 @@ interop(
 
 interop(
   "tcp-server --json: one JSON event per line while the python TCP client chats",
-  ["python3"],
+  ["python"],
   async () => {
     const { server, port } = await ourServer("127.0.0.1", ["--json"]);
     await using _server = server;
     await server.write("reply one\n");
-    await using client = python("tcp_client.py", ["127.0.0.1", String(port)], {
-      input: "héllo 世界\nexit\n",
+    await using client = pythonPeer("tcp_client.py", [
+      "127.0.0.1",
+      String(port),
+    ], {
+      stdin: "héllo 世界\nexit\n",
     });
     const done = await client.finished();
     assert.equal(done.stdout, "server>hello\nclient>server>reply one\nclient>");
@@ -186,7 +194,7 @@ interop(
     await using _server = server;
     await server.write("回复\n");
     await server.closeStdin();
-    await using nc = new Proc("nc", ["127.0.0.1", String(port)]);
+    await using nc = new Child("nc", ["127.0.0.1", String(port)]);
     await nc.waitFor("stdout", "hello");
     await nc.write("héllo 世界\n");
     await nc.waitFor("stdout", "hello回复");
@@ -211,14 +219,17 @@ interop(
 
 interop(
   "end of input stops tcp-server between clients once its replies are used",
-  ["python3"],
+  ["python"],
   async () => {
     const { server, port } = await ourServer();
     await using _server = server;
     await server.write("reply one\n");
     await server.closeStdin();
-    await using client = python("tcp_client.py", ["127.0.0.1", String(port)], {
-      input: "héllo 世界\nexit\n",
+    await using client = pythonPeer("tcp_client.py", [
+      "127.0.0.1",
+      String(port),
+    ], {
+      stdin: "héllo 世界\nexit\n",
     });
     const done = await client.finished();
     assert.equal(done.stdout, "server>hello\nclient>server>reply one\nclient>");
@@ -242,7 +253,7 @@ interop(
     await using _server = server;
     await server.write("ok\n");
     // printf writes both lines at once: they may reach the server in one read.
-    await using nc = new Proc("sh", [
+    await using nc = new Child("sh", [
       "-c",
       `printf 'hi\\nexit\\n' | nc 127.0.0.1 ${port}`,
     ]);
@@ -267,7 +278,7 @@ for (const listener of ["nc", "ncat"]) {
     [listener],
     async () => {
       const port = freePort();
-      await using peer = new Proc(listener, ["-l", "127.0.0.1", String(port)]);
+      await using peer = new Child(listener, ["-l", "127.0.0.1", String(port)]);
       await peer.write("hello\n");
       await using client = await retryConnect(() => ourClient(port));
       await client.waitFor("stdout", "server>hello\n");
@@ -291,7 +302,7 @@ for (const listener of ["nc", "ncat"]) {
  * moment ago (nc -l) may not listen yet, and probing it would use up its
  * only connection.
  */
-async function retryConnect(start: () => Proc): Promise<Proc> {
+async function retryConnect(start: () => Child): Promise<Child> {
   const deadline = Date.now() + 5_000;
   while (true) {
     const client = start();
@@ -311,15 +322,20 @@ async function retryConnect(start: () => Proc): Promise<Proc> {
 interop(
   "IPv6: tcp-client and tcp-server chat with the python peers on ::1" +
     (hasIPv6() ? "" : " (ignored: no IPv6 loopback)"),
-  ["python3"],
+  ["python"],
   async () => {
-    await using pyServer = python("tcp_server.py", ["::1", "0"], {
-      input: "reply one\n",
+    await using pyServer = pythonPeer("tcp_server.py", ["::1", "0"], {
+      stdin: "reply one\n",
     });
     const pyPort = await listeningPort(pyServer);
-    await using client = chat("tcp-client", ["-6", "--port", String(pyPort)], {
-      allowNet: `[::1]:${pyPort}`,
-      input: "héllo 世界\nexit\n",
+    await using client = pysocket([
+      "tcp-client",
+      "-6",
+      "--port",
+      String(pyPort),
+    ], {
+      flags: ["--unstable-net", `--allow-net=[::1]:${pyPort}`],
+      stdin: "héllo 世界\nexit\n",
     });
     const done = await client.finished();
     assert.equal(done.stdout, "server>hello\nserver>reply one\n");
@@ -330,8 +346,8 @@ interop(
     const { server, port } = await ourServer("::1", ["-6"]);
     await using _server = server;
     await server.write("reply two\n");
-    await using pyClient = python("tcp_client.py", ["::1", String(port)], {
-      input: "héllo 世界\nexit\n",
+    await using pyClient = pythonPeer("tcp_client.py", ["::1", String(port)], {
+      stdin: "héllo 世界\nexit\n",
     });
     const pyDone = await pyClient.finished();
     assert.equal(
@@ -354,18 +370,22 @@ interop(
 
 interop(
   "Unix stream sockets: tcp-client and tcp-server chat with the python peers",
-  ["python3"],
+  ["python"],
   async () => {
-    await using dir = await tempDir();
+    using dir = tempDir();
     const pyPath = `${dir.path}/py.sock`;
-    await using pyServer = python("tcp_server.py", ["--unix", pyPath], {
-      input: "reply one\n",
+    await using pyServer = pythonPeer("tcp_server.py", ["--unix", pyPath], {
+      stdin: "reply one\n",
     });
-    await listening(pyServer);
-    await using client = chat("tcp-client", ["--unix", pyPath], {
-      allowNet: `unix:${pyPath}`,
-      denoFlags: [`--allow-read=${pyPath}`, `--allow-write=${pyPath}`],
-      input: "héllo 世界\nexit\n",
+    await listeningPath(pyServer);
+    await using client = pysocket(["tcp-client", "--unix", pyPath], {
+      flags: [
+        "--unstable-net",
+        `--allow-read=${pyPath}`,
+        `--allow-write=${pyPath}`,
+        `--allow-net=unix:${pyPath}`,
+      ],
+      stdin: "héllo 世界\nexit\n",
     });
     const done = await client.finished();
     assert.equal(done.stdout, "server>hello\nserver>reply one\n");
@@ -378,14 +398,18 @@ interop(
     );
 
     const ourPath = `${dir.path}/ours.sock`;
-    await using server = chat("tcp-server", ["--unix", ourPath], {
-      allowNet: `unix:${ourPath}`,
-      denoFlags: [`--allow-read=${ourPath}`, `--allow-write=${ourPath}`],
+    await using server = pysocket(["tcp-server", "--unix", ourPath], {
+      flags: [
+        "--unstable-net",
+        `--allow-read=${ourPath}`,
+        `--allow-write=${ourPath}`,
+        `--allow-net=unix:${ourPath}`,
+      ],
     });
-    assert.equal(await listening(server), ourPath);
+    assert.equal(await listeningPath(server), ourPath);
     await server.write("reply two\n");
-    await using pyClient = python("tcp_client.py", ["--unix", ourPath], {
-      input: "héllo 世界\nexit\n",
+    await using pyClient = pythonPeer("tcp_client.py", ["--unix", ourPath], {
+      stdin: "héllo 世界\nexit\n",
     });
     const pyDone = await pyClient.finished();
     assert.equal(
@@ -409,12 +433,12 @@ interop(
 
 interop(
   "tcp-server reports a reset in one line and serves the next client",
-  ["python3"],
+  ["python"],
   async () => {
     const { server, port } = await ourServer();
     await using _server = server;
     await server.write("got it\nnext\n");
-    await using resetter = python("raw_peer.py", [
+    await using resetter = pythonPeer("raw_peer.py", [
       "127.0.0.1",
       String(port),
       "recv",
@@ -425,9 +449,13 @@ interop(
     const reset = await resetter.finished();
     assert.equal(reset.stdout, "server>hello\nserver>got it\n");
     await server.waitFor("stderr", /connected\n.*\n/);
-    await using next = python("tcp_client.py", ["127.0.0.1", String(port)], {
-      input: "still there?\nexit\n",
-    });
+    await using next = pythonPeer(
+      "tcp_client.py",
+      ["127.0.0.1", String(port)],
+      {
+        stdin: "still there?\nexit\n",
+      },
+    );
     const nextDone = await next.finished();
     assert.equal(nextDone.stdout, "server>hello\nclient>server>next\nclient>");
     await server.waitFor(
@@ -451,9 +479,9 @@ interop(
 for (const when of ["waited for a reply", "was idle at its prompt"]) {
   interop(
     `tcp-client says in one line that the server died while it ${when}`,
-    ["python3"],
+    ["python"],
     async () => {
-      await using server = python("tcp_server.py", ["127.0.0.1", "0"]);
+      await using server = pythonPeer("tcp_server.py", ["127.0.0.1", "0"]);
       const port = await listeningPort(server);
       await using client = ourClient(port);
       await client.waitFor("stdout", "server>hello\n");
@@ -476,11 +504,11 @@ for (const when of ["waited for a reply", "was idle at its prompt"]) {
 
 interop(
   "tcp-server notices a reset while it waits for its own reply",
-  ["python3"],
+  ["python"],
   async () => {
     const { server, port } = await ourServer();
     await using _server = server;
-    await using resetter = python("raw_peer.py", [
+    await using resetter = pythonPeer("raw_peer.py", [
       "127.0.0.1",
       String(port),
       "recv",
@@ -500,10 +528,10 @@ interop(
 
 interop(
   "tcp-client at end of input sends exit: the tutorial's server ends the session",
-  ["python3"],
+  ["python"],
   async () => {
-    await using server = python("tcp_server.py", ["127.0.0.1", "0"], {
-      input: "reply one\n",
+    await using server = pythonPeer("tcp_server.py", ["127.0.0.1", "0"], {
+      stdin: "reply one\n",
     });
     const port = await listeningPort(server);
     await using client = ourClient(port, "héllo 世界\n");
@@ -521,14 +549,17 @@ interop(
 
 interop(
   "a second client waits in tcp-server's backlog until the first leaves",
-  ["python3"],
+  ["python"],
   async () => {
     const { server, port } = await ourServer();
     await using _server = server;
     await server.write("reply one\n");
-    await using first = python("tcp_client.py", ["127.0.0.1", String(port)]);
+    await using first = pythonPeer("tcp_client.py", [
+      "127.0.0.1",
+      String(port),
+    ]);
     await first.waitFor("stdout", "server>hello\nclient>");
-    await using second = python("raw_peer.py", [
+    await using second = pythonPeer("raw_peer.py", [
       "127.0.0.1",
       String(port),
       "say:queued",
@@ -558,7 +589,7 @@ interop(
 
 interop(
   "tcp-server --timeout disconnects a silent client and serves the next",
-  ["python3"],
+  ["python"],
   async () => {
     const { server, port } = await ourServer("127.0.0.1", [
       "--timeout",
@@ -566,7 +597,7 @@ interop(
     ]);
     await using _server = server;
     await server.write("reply one\n");
-    await using silent = python("raw_peer.py", [
+    await using silent = pythonPeer("raw_peer.py", [
       "127.0.0.1",
       String(port),
       "recv",
@@ -576,9 +607,13 @@ interop(
       (await silent.finished()).stdout,
       "server>hello\nserver closed\n",
     );
-    await using next = python("tcp_client.py", ["127.0.0.1", String(port)], {
-      input: "héllo 世界\nexit\n",
-    });
+    await using next = pythonPeer(
+      "tcp_client.py",
+      ["127.0.0.1", String(port)],
+      {
+        stdin: "héllo 世界\nexit\n",
+      },
+    );
     const done = await next.finished();
     assert.equal(done.stdout, "server>hello\nclient>server>reply one\nclient>");
     await server.waitFor("stderr", /disconnected\n/);
@@ -597,16 +632,21 @@ interop(
 
 interop(
   "tcp-client --timeout gives up in one line when the server does not reply",
-  ["python3"],
+  ["python"],
   async () => {
     // The tutorial's server waits at its prompt for a reply never typed.
-    await using server = python("tcp_server.py", ["127.0.0.1", "0"]);
+    await using server = pythonPeer("tcp_server.py", ["127.0.0.1", "0"]);
     const port = await listeningPort(server);
-    await using client = chat(
+    await using client = pysocket([
       "tcp-client",
-      ["--port", String(port), "--timeout", "0.3"],
-      { allowNet: `127.0.0.1:${port}`, input: "anyone?\n" },
-    );
+      "--port",
+      String(port),
+      "--timeout",
+      "0.3",
+    ], {
+      flags: ["--unstable-net", `--allow-net=127.0.0.1:${port}`],
+      stdin: "anyone?\n",
+    });
     const done = await client.finished();
     assert.equal(done.stdout, "server>hello\n");
     assert.equal(
@@ -619,13 +659,13 @@ interop(
 
 interop(
   "tcp-server still replies to a client that half-closed after its message",
-  ["python3"],
+  ["python"],
   async () => {
     const { server, port } = await ourServer();
     await using _server = server;
     // Like `printf 'hi\n' | nc -N`: send, shut down the sending side, and
     // read the answer, which the server types after the half-close.
-    await using peer = python("raw_peer.py", [
+    await using peer = pythonPeer("raw_peer.py", [
       "127.0.0.1",
       String(port),
       "recv",
@@ -662,7 +702,7 @@ interop(
     const { server, port } = await ourServer();
     await using _server = server;
     await server.write("ok\n");
-    await using nc = new Proc("sh", [
+    await using nc = new Child("sh", [
       "-c",
       `printf 'hi\\nexit\\n' | nc -C 127.0.0.1 ${port}`,
     ]);
@@ -676,11 +716,11 @@ interop(
 
 interop(
   "tcp-server --echo: invalid UTF-8, terminal escapes and split characters",
-  ["python3"],
+  ["python"],
   async () => {
     const { server, port } = await ourServer("127.0.0.1", ["--echo"]);
     await using _server = server;
-    await using peer = python("raw_peer.py", [
+    await using peer = pythonPeer("raw_peer.py", [
       "127.0.0.1",
       String(port),
       "recv",
@@ -732,9 +772,9 @@ function messages(text: string, prefix: string): string[] {
 
 interop(
   "tcp-client receives a 100 KiB message whole, in one line per read",
-  ["python3"],
+  ["python"],
   async () => {
-    await using peer = python("big_peer.py", [
+    await using peer = pythonPeer("big_peer.py", [
       "server-sends",
       "127.0.0.1",
       "0",
@@ -762,9 +802,9 @@ interop(
 
 interop(
   "tcp-client sends a 100 KiB line as one message",
-  ["python3"],
+  ["python"],
   async () => {
-    await using peer = python("big_peer.py", [
+    await using peer = pythonPeer("big_peer.py", [
       "server-receives",
       "127.0.0.1",
       "0",
@@ -784,13 +824,13 @@ interop(
 
 interop(
   "tcp-server sends a 100 KiB line as one reply",
-  ["python3"],
+  ["python"],
   async () => {
     const { server, port } = await ourServer();
     await using _server = server;
     // More than a pipe holds: the write ends once the server reads it.
     const written = server.write(`${BIG}\n`);
-    await using peer = python("big_peer.py", [
+    await using peer = pythonPeer("big_peer.py", [
       "client-receives",
       "127.0.0.1",
       String(port),
@@ -811,11 +851,11 @@ interop(
 
 interop(
   "tcp-server --echo receives a 100 KiB message whole, in one line per read",
-  ["python3"],
+  ["python"],
   async () => {
     const { server, port } = await ourServer("127.0.0.1", ["--echo"]);
     await using _server = server;
-    await using peer = python("big_peer.py", [
+    await using peer = pythonPeer("big_peer.py", [
       "client-sends",
       "127.0.0.1",
       String(port),

@@ -7,8 +7,10 @@
 
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import * as socket from "../../mod.ts";
-import { Child, freePort, ROOT, waitUntilBound } from "../_support/net.ts";
+import { freePort, waitUntilBound } from "../_support/net.ts";
+import { ROOT } from "../_support/paths.ts";
+import { Child } from "../_support/process.ts";
+import { pythonChild } from "../_support/python.ts";
 
 const HOST = "127.0.0.1";
 const EXAMPLES = ["tcp_server", "tcp_client", "udp_server", "udp_client"];
@@ -108,7 +110,7 @@ type Side = "deno" | "python";
 function start(side: Side, name: string, port: number): Child {
   const address = [HOST, String(port)];
   if (side === "python") {
-    return new Child("python3", ["-u", "-c", PYTHON[name], ...address]);
+    return pythonChild(PYTHON[name], address);
   }
   return new Child(Deno.execPath(), [
     "run",
@@ -132,8 +134,8 @@ async function tcpChat(server: Side, client: Side) {
   await using cli = start(client, "tcp_client", port);
   await cli.write("hi\nexit\n");
   const done = await cli.finished();
-  assert.equal(done.code, 0, cli.output());
-  await srv.waitFor("disconnected\n");
+  assert.equal(done.code, 0, cli.report());
+  await srv.waitFor("stdout", "disconnected\n");
   assert.equal(srv.exited, false, "the tutorial's server keeps serving");
   return { server: srv.stdout, client: done.stdout };
 }
@@ -165,15 +167,15 @@ Deno.test("the tutorial's python3 TCP client chats with examples/tcp_server.ts",
  * the client ends and the server waits at its prompt.
  */
 async function udpChat(server: Side, client: Side) {
-  const port = freePort(HOST, socket.SOCK_DGRAM);
+  const port = freePort(HOST);
   await using srv = start(server, "udp_server", port);
   await srv.write("yo\n");
   await waitUntilBound(port, "udp", srv);
   await using cli = start(client, "udp_client", port);
   await cli.write("hi\nexit\n");
   const done = await cli.finished();
-  assert.equal(done.code, 0, cli.output());
-  await srv.waitFor("client>exit\nserver>");
+  assert.equal(done.code, 0, cli.report());
+  await srv.waitFor("stdout", "client>exit\nserver>");
   assert.equal(srv.exited, false, "the tutorial's UDP server never stops");
   return { server: srv.stdout, client: done.stdout };
 }

@@ -7,14 +7,10 @@
 
 import assert from "node:assert/strict";
 import * as socket from "../../mod.ts";
-import {
-  portOf,
-  pythonJson,
-  recvExactly,
-  rejectsWith,
-  text,
-  throwsWith,
-} from "../_support/net.ts";
+import { rejectsWith, throwsWith } from "../_support/assert.ts";
+import { text } from "../_support/data.ts";
+import { portOf, recvExactly } from "../_support/net.ts";
+import { pythonJson } from "../_support/python.ts";
 
 const { AF_INET, AF_INET6, SOCK_STREAM, SOCK_DGRAM, bytes, errno } = socket;
 

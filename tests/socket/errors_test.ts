@@ -6,23 +6,12 @@
 
 import assert from "node:assert/strict";
 import * as socket from "../../mod.ts";
-import {
-  Child,
-  portOf,
-  pythonJson,
-  rejectsWith,
-  tcpPair,
-  text,
-} from "../_support/net.ts";
+import { rejectsWith } from "../_support/assert.ts";
+import { text } from "../_support/data.ts";
+import { freePort, portOf, tcpPair } from "../_support/net.ts";
+import { pythonChild, pythonJson } from "../_support/python.ts";
 
 const { bytes, errno } = socket;
-
-/** A loopback port with no listener: bound, then closed. */
-function closedPort(): number {
-  using sock = socket.socket();
-  sock.bind(["127.0.0.1", 0]);
-  return portOf(sock.getsockname());
-}
 
 // deno-lint-ignore no-explicit-any
 type AnyClass = abstract new (...args: any[]) => unknown;
@@ -97,7 +86,7 @@ Deno.test("OSError carries errno and strerror and formats its message like Pytho
 });
 
 Deno.test("connect() to a closed port throws ConnectionRefusedError with errno ECONNREFUSED and Python's message", async () => {
-  const port = closedPort();
+  const port = freePort();
   using sock = socket.socket();
   const err = await rejectsWith(
     sock.connect(["127.0.0.1", port]),
@@ -127,7 +116,7 @@ except ConnectionRefusedError as e:
 Deno.test("connect_ex() returns errno.ECONNREFUSED for a closed port and 0 on success", async () => {
   using refused = socket.socket();
   assert.equal(
-    await refused.connect_ex(["127.0.0.1", closedPort()]),
+    await refused.connect_ex(["127.0.0.1", freePort()]),
     errno.ECONNREFUSED,
   );
   using server = socket.socket();
@@ -205,9 +194,7 @@ Deno.test("a peer's reset (python3 closing with SO_LINGER 0) arrives as Connecti
   using server = socket.socket();
   server.bind(["127.0.0.1", 0]);
   server.listen(1);
-  await using peer = new Child("python3", [
-    "-u",
-    "-c",
+  await using peer = pythonChild(
     `
 import socket, struct, sys
 sk = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
@@ -216,8 +203,10 @@ sk.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 sk.close()
 print("reset")
 `,
-    String(portOf(server.getsockname())),
-  ]);
+    [
+      String(portOf(server.getsockname())),
+    ],
+  );
   const [conn] = await server.accept();
   using _conn = conn;
   await conn.sendall(bytes("go"));
@@ -237,17 +226,17 @@ Deno.test("a python3 peer closing with unread data resets the connection: recv()
   using server = socket.socket();
   server.bind(["127.0.0.1", 0]);
   server.listen(1);
-  await using peer = new Child("python3", [
-    "-u",
-    "-c",
+  await using peer = pythonChild(
     `
 import socket, sys
 sk = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
 assert sk.recv(1) == b"a"
 sk.close()  # "b" is still unread: the kernel answers with RST
 `,
-    String(portOf(server.getsockname())),
-  ]);
+    [
+      String(portOf(server.getsockname())),
+    ],
+  );
   const [conn] = await server.accept();
   using _conn = conn;
   await conn.sendall(bytes("ab"));

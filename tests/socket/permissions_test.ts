@@ -7,7 +7,10 @@
 
 import assert from "node:assert/strict";
 import * as socket from "../../mod.ts";
-import { freePort, MOD_URL, run, TempDir } from "../_support/net.ts";
+import { freePort } from "../_support/net.ts";
+import { MOD_URL } from "../_support/paths.ts";
+import { run } from "../_support/process.ts";
+import { type TempDir, tempDir } from "../_support/temp_dir.ts";
 
 const HOST = "127.0.0.1";
 
@@ -128,7 +131,7 @@ function deno(dir: TempDir, flags: string[], script: string, args: string[]) {
 }
 
 Deno.test("a script granted --allow-net=127.0.0.1:PORT serves and connects on that address", async () => {
-  using dir = new TempDir();
+  using dir = tempDir();
   const paths = scripts(dir);
   const port = freePort(HOST);
   const done = await deno(dir, [`--allow-net=${HOST}:${port}`], paths.serve, [
@@ -141,7 +144,7 @@ Deno.test("a script granted --allow-net=127.0.0.1:PORT serves and connects on th
 });
 
 Deno.test("outside its grant a script gets a PermissionError (an OSError, EACCES) naming the exact flag, not a crash", async () => {
-  using dir = new TempDir();
+  using dir = tempDir();
   const paths = scripts(dir);
   const port = freePort(HOST);
   const other = port === 65535 ? port - 1 : port + 1;
@@ -179,7 +182,7 @@ Deno.test("outside its grant a script gets a PermissionError (an OSError, EACCES
 });
 
 Deno.test("an uncaught refusal ends the script with PermissionError and the flag to add", async () => {
-  using dir = new TempDir();
+  using dir = tempDir();
   const paths = scripts(dir);
   const port = freePort(HOST);
   const done = await deno(
@@ -199,7 +202,7 @@ Deno.test("an uncaught refusal ends the script with PermissionError and the flag
 });
 
 Deno.test("importing mod.ts with no permissions at all asks for nothing, and calls that need none work", async () => {
-  using dir = new TempDir();
+  using dir = tempDir();
   const paths = scripts(dir);
   const done = await deno(dir, [], paths.none, []);
   assert.equal(done.code, 0, done.stderr);
@@ -208,9 +211,9 @@ Deno.test("importing mod.ts with no permissions at all asks for nothing, and cal
 });
 
 Deno.test("UDP works with --unstable-net and an exact grant; without --unstable-net it is a clear OSError", async () => {
-  using dir = new TempDir();
+  using dir = tempDir();
   const paths = scripts(dir);
-  const port = freePort(HOST, socket.SOCK_DGRAM);
+  const port = freePort(HOST);
   const args = [HOST, String(port)];
   const grant = `--allow-net=${HOST}:${port}`;
   const [stable, unstable] = await Promise.all([
@@ -227,7 +230,7 @@ Deno.test("UDP works with --unstable-net and an exact grant; without --unstable-
 });
 
 Deno.test("listen(backlog) after bind to port 0 works when the grant names only port 0", async () => {
-  using dir = new TempDir();
+  using dir = tempDir();
   const paths = scripts(dir);
   const done = await deno(dir, [`--allow-net=${HOST}:0`], paths.portZero, []);
   assert.equal(done.code, 0, done.stderr);

@@ -6,19 +6,12 @@
 
 import assert from "node:assert/strict";
 import * as socket from "../../mod.ts";
-import {
-  Child,
-  python,
-  recvAll,
-  recvExactly,
-  rejectsWith,
-  sleep,
-  tcpPair,
-  TempDir,
-  text,
-  throwsWith,
-  untilReady,
-} from "../_support/net.ts";
+import { rejectsWith, throwsWith } from "../_support/assert.ts";
+import { text } from "../_support/data.ts";
+import { recvAll, recvExactly, tcpPair, untilReady } from "../_support/net.ts";
+import { pythonChild, runPython } from "../_support/python.ts";
+import { tempDir } from "../_support/temp_dir.ts";
+import { sleep } from "../_support/wait.ts";
 
 const { bytes, errno } = socket;
 
@@ -473,7 +466,7 @@ Deno.test(
     ignore: Deno.build.os === "windows",
   },
   async () => {
-    using dir = new TempDir();
+    using dir = tempDir();
     const path = dir.join("stream.sock");
     using server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM);
     server.bind(path);
@@ -494,7 +487,7 @@ Deno.test(
 );
 
 Deno.test("connecting an AF_UNIX socket to a missing path throws FileNotFoundError (ENOENT)", async () => {
-  using dir = new TempDir();
+  using dir = tempDir();
   using client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM);
   await rejectsWith(
     client.connect(dir.join("missing.sock")),
@@ -512,7 +505,7 @@ Deno.test("a python3 client talks to a pysocket TCP server", async () => {
   server.bind(["127.0.0.1", 0]);
   server.listen(1);
   const port = (server.getsockname() as [string, number])[1];
-  const client = python(
+  const client = runPython(
     `
 import socket, sys
 sk = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
@@ -544,9 +537,7 @@ sk.close()
 });
 
 Deno.test("a pysocket TCP client talks to a python3 server", async () => {
-  await using server = new Child("python3", [
-    "-u",
-    "-c",
+  await using server = pythonChild(
     `
 import socket
 sk = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -565,8 +556,8 @@ conn.sendall(bytes(str(data, encoding="utf-8").upper(), encoding="utf-8"))
 conn.close()
 print("client>%s" % str(data, encoding="utf-8"))
 `,
-  ]);
-  await server.waitFor(/port \d+\n/);
+  );
+  await server.waitFor("stdout", /port \d+\n/);
   const port = Number(/port (\d+)/.exec(server.stdout)![1]);
   using client = socket.socket(socket.AF_INET, socket.SOCK_STREAM);
   await client.connect(["127.0.0.1", port]);

@@ -7,16 +7,13 @@
 
 import assert from "node:assert/strict";
 import * as socket from "../../mod.ts";
-import {
-  MOD_URL,
-  python,
-  pythonJson,
-  run,
-  sleep,
-  tcpPair,
-  TempDir,
-  throwsWith,
-} from "../_support/net.ts";
+import { throwsWith } from "../_support/assert.ts";
+import { tcpPair } from "../_support/net.ts";
+import { MOD_URL } from "../_support/paths.ts";
+import { run } from "../_support/process.ts";
+import { pythonJson, runPython } from "../_support/python.ts";
+import { tempDir } from "../_support/temp_dir.ts";
+import { sleep } from "../_support/wait.ts";
 
 const { bytes, str } = socket;
 
@@ -319,7 +316,7 @@ while True:
 `;
 
 Deno.test("input() reads piped stdin line by line like python3's input(): empty lines, a last line without newline, then EOFError, with and without a prompt", async () => {
-  using dir = new TempDir();
+  using dir = tempDir();
   const script = dir.join("input.ts");
   Deno.writeTextFileSync(script, INPUT_SCRIPT);
   const stdins = [
@@ -333,7 +330,7 @@ Deno.test("input() reads piped stdin line by line like python3's input(): empty 
         run(Deno.execPath(), ["run", "--no-prompt", script, ...promptArgs], {
           stdin,
         }),
-        python(PYTHON_INPUT, promptArgs, { stdin }),
+        runPython(PYTHON_INPUT, promptArgs, { stdin }),
       ]);
       const label = `stdin ${JSON.stringify(stdin)} prompt ${promptArgs}`;
       assert.equal(mine.code, 0, `${label}: ${mine.stderr}`);
@@ -353,7 +350,7 @@ Deno.test("input() reads piped stdin line by line like python3's input(): empty 
 });
 
 Deno.test("input() turns invalid UTF-8 on stdin into U+FFFD instead of failing", async () => {
-  using dir = new TempDir();
+  using dir = tempDir();
   const script = dir.join("input.ts");
   Deno.writeTextFileSync(script, INPUT_SCRIPT);
   const done = await run(Deno.execPath(), ["run", "--no-prompt", script], {
@@ -367,13 +364,13 @@ Deno.test("input() turns invalid UTF-8 on stdin into U+FFFD instead of failing",
 });
 
 Deno.test("input() drops the \\r of a CRLF line ending, where python3 on Linux keeps it", async () => {
-  using dir = new TempDir();
+  using dir = tempDir();
   const script = dir.join("input.ts");
   Deno.writeTextFileSync(script, INPUT_SCRIPT);
   const stdin = "one\r\ntwo\r\n";
   const [mine, theirs] = await Promise.all([
     run(Deno.execPath(), ["run", "--no-prompt", script], { stdin }),
-    python(PYTHON_INPUT, [], { stdin }),
+    runPython(PYTHON_INPUT, [], { stdin }),
   ]);
   assert.equal(
     mine.stdout,

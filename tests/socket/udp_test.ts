@@ -6,17 +6,12 @@
 
 import assert from "node:assert/strict";
 import * as socket from "../../mod.ts";
-import {
-  Child,
-  portOf,
-  python,
-  rejectsWith,
-  sleep,
-  TempDir,
-  text,
-  throwsWith,
-  untilReady,
-} from "../_support/net.ts";
+import { rejectsWith, throwsWith } from "../_support/assert.ts";
+import { text } from "../_support/data.ts";
+import { portOf, untilReady } from "../_support/net.ts";
+import { pythonChild, runPython } from "../_support/python.ts";
+import { tempDir } from "../_support/temp_dir.ts";
+import { sleep } from "../_support/wait.ts";
 
 const { AF_INET, AF_INET6, AF_UNIX, SOCK_DGRAM, bytes, errno } = socket;
 
@@ -116,7 +111,7 @@ Deno.test("send() on an unconnected UDP socket throws OSError EDESTADDRREQ, as i
   const err = await rejectsWith(sock.send(bytes("x")), socket.OSError, {
     errno: errno.EDESTADDRREQ,
   });
-  const { stdout } = await python(`
+  const { stdout } = await runPython(`
 import socket
 try:
     socket.socket(socket.AF_INET, socket.SOCK_DGRAM).send(b"x")
@@ -190,7 +185,7 @@ Deno.test(
     ignore: Deno.build.os === "windows",
   },
   async () => {
-    using dir = new TempDir();
+    using dir = tempDir();
     using server = socket.socket(AF_UNIX, SOCK_DGRAM);
     server.bind(dir.join("server.sock"));
     assert.equal(server.getsockname(), dir.join("server.sock"));
@@ -216,7 +211,7 @@ Deno.test(
     ignore: Deno.build.os === "windows",
   },
   async () => {
-    using dir = new TempDir();
+    using dir = tempDir();
     using a = socket.socket(AF_UNIX, SOCK_DGRAM);
     a.bind(dir.join("a.sock"));
     using b = socket.socket(AF_UNIX, SOCK_DGRAM);
@@ -242,7 +237,7 @@ Deno.test(
 
 Deno.test("a python3 UDP client talks to a pysocket UDP server", async () => {
   using server = udp();
-  const client = python(
+  const client = runPython(
     `
 import socket, sys
 sk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -266,9 +261,7 @@ print(addr[1])
 });
 
 Deno.test("a pysocket UDP client talks to a python3 UDP server", async () => {
-  await using server = new Child("python3", [
-    "-u",
-    "-c",
+  await using server = pythonChild(
     `
 import socket
 sk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -278,8 +271,8 @@ data, addr = sk.recvfrom(4)
 sk.sendto(data + b"|" + bytes(str(addr[1]), encoding="utf-8"), addr)
 print("client>%s" % str(data, encoding="utf-8"))
 `,
-  ]);
-  await server.waitFor(/port \d+\n/);
+  );
+  await server.waitFor("stdout", /port \d+\n/);
   const port = Number(/port (\d+)/.exec(server.stdout)![1]);
   using client = socket.socket(AF_INET, SOCK_DGRAM);
   client.settimeout(5);

@@ -10,13 +10,11 @@
 
 import assert from "node:assert/strict";
 import * as socket from "../../mod.ts";
-import {
-  Child,
-  recvAll,
-  rejectsWith,
-  throwsWith,
-  within,
-} from "../_support/net.ts";
+import { rejectsWith, throwsWith } from "../_support/assert.ts";
+import { recvAll } from "../_support/net.ts";
+import type { Child } from "../_support/process.ts";
+import { pythonChild } from "../_support/python.ts";
+import { within } from "../_support/wait.ts";
 import { makeCerts, type TlsCerts } from "../_support/tls_certs.ts";
 
 const made = await makeCerts();
@@ -109,10 +107,10 @@ async function failedHandshake(
 async function pythonServer(code: string, args: string[]): Promise<
   [Child, number]
 > {
-  const child = new Child("python3", ["-c", code, ...args], {
+  const child = pythonChild(code, args, {
     lifetimeMs: 15_000,
   });
-  await child.waitFor(/PORT \d+\n/);
+  await child.waitFor("stdout", /PORT \d+\n/);
   return [child, Number(/PORT (\d+)/.exec(child.stdout)![1])];
 }
 
@@ -411,9 +409,7 @@ tlsTest("timeouts still work on SSLSockets", async () => {
 
 tlsTest("a python3 ssl client talks to a pysocket TLS server", async () => {
   using server = await tlsServer();
-  await using child = new Child("python3", [
-    "-c",
-    PY_CLIENT,
+  await using child = pythonChild(PY_CLIENT, [
     String(addressOf(server)[1]),
     certs.caCert,
   ], { lifetimeMs: 15_000 });
@@ -423,7 +419,7 @@ tlsTest("a python3 ssl client talks to a pysocket TLS server", async () => {
   await conn.sendall(enc.encode(dec.decode(request).toUpperCase()));
   conn.close();
   const { code, stdout } = await child.finished();
-  assert.equal(code, 0, child.output());
+  assert.equal(code, 0, child.report());
   assert.match(stdout, /^REPLY HELLO FROM PYTHON TLSv1\.[23]$/m);
 });
 
@@ -479,7 +475,7 @@ tlsTest(
       });
       await client.sendall(enc.encode("mtls"));
       assert.match(dec.decode(await recvAll(client)), /^MTLS TLSv1\.[23]$/);
-      await child.waitFor("CLIENT client");
+      await child.waitFor("stdout", "CLIENT client");
     }
     {
       // Deno.startTls cannot send a client certificate: wrap_socket says so.
