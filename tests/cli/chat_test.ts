@@ -1,13 +1,16 @@
 /**
- * Tests of the `pysocket` command: the real program, spawned with
- * `deno run --no-prompt` and the exact permission flags it needs, talking
- * to itself (or to a raw socket held by the test) over loopback. Each test
- * asserts whole transcripts, status lines and exit codes, as described in
- * the output contract of `lib/_chat.ts`.
+ * The chat programs of the `pysocket` command: the real programs, spawned
+ * with `deno run --no-prompt` and the exact permission flags they need,
+ * talking to each other (or to a raw socket held by the test) over
+ * loopback: TCP, UDP, Unix sockets, IPv6 and Ctrl-C. Each test asserts
+ * whole transcripts, status lines and exit codes, as described in the
+ * output contract of `lib/_chat.ts`. The command line itself is in
+ * `command_line_test.ts`, runs with too few permissions in
+ * `permissions_test.ts`.
  *
- * Every child is killed and awaited, by the PID this file started, even
- * when an assertion fails (`await using`), and dies on its own after
- * {@linkcode LIFETIME_MS}.
+ * Every child is killed and awaited by its PID, even when an assertion
+ * fails (`await using`), and dies on its own after `LIFETIME_MS`
+ * (`_support/paths.ts`).
  *
  * @module
  */
@@ -15,7 +18,6 @@
 import assert from "node:assert/strict";
 import { concat } from "../_support/data.ts";
 import { freePort, hasIPv6, readExactly, udpSocket } from "../_support/net.ts";
-import { ROOT } from "../_support/paths.ts";
 import { type Child, type Finished, lines } from "../_support/process.ts";
 import {
   assertOneLine,
@@ -24,10 +26,6 @@ import {
   startServer,
 } from "../_support/pysocket.ts";
 import { tempDir } from "../_support/temp_dir.ts";
-
-const VERSION: string = JSON.parse(
-  Deno.readTextFileSync(new URL("../../deno.json", import.meta.url)),
-).version;
 
 const ENCODER = new TextEncoder();
 const linux = Deno.build.os === "linux";
@@ -75,119 +73,6 @@ const UDP_SERVER = ["udp-server", "--host", "127.0.0.1", "--port", "0"];
 const NET_PORT0 = "--allow-net=127.0.0.1:0";
 /** The UDP server replies to every client port of the host. */
 const NET_HOST = "--allow-net=127.0.0.1";
-
-// ---------------------------------------------------------------------------
-// The command line
-
-Deno.test("`--help` prints usage with examples and permissions, exit 0", async () => {
-  const top = await run([], ["--help"]);
-  assert.equal(top.code, 0);
-  assert.equal(top.stderr, "");
-  assert.match(top.stdout, /^Usage: pysocket <command> \[options\]\n/);
-  for (
-    const command of ["tcp-server", "tcp-client", "udp-server", "udp-client"]
-  ) {
-    assert.match(top.stdout, new RegExp(`\n  ${command} `));
-    const help = await run([], [command, "--help"]);
-    assert.equal(help.code, 0);
-    assert.equal(help.stderr, "");
-    assert.match(help.stdout, new RegExp(`^Usage: pysocket ${command} `));
-    assert.match(help.stdout, /\nExamples:\n/);
-    assert.match(help.stdout, /\nPermissions \(deno run\): --allow-net/);
-  }
-});
-
-Deno.test("`--version` prints the version from deno.json, exit 0", async () => {
-  for (const args of [["--version"], ["udp-client", "--version"]]) {
-    const done = await run([], args);
-    assert.deepEqual(done, {
-      code: 0,
-      stdout: `pysocket ${VERSION}\n`,
-      stderr: "",
-    });
-  }
-});
-
-Deno.test("each program module runs on its own", async () => {
-  for (const name of ["tcp_server", "tcp_client", "udp_server", "udp_client"]) {
-    await using program = pysocket(["--help"], {
-      flags: [],
-      entry: `${ROOT}lib/${name}.ts`,
-      stdin: "",
-    });
-    const done = await program.finished();
-    assert.equal(done.code, 0);
-    assert.match(
-      done.stdout,
-      new RegExp(`^Usage: pysocket ${name.replace("_", "-")} `),
-    );
-  }
-});
-
-Deno.test("bad command lines get one line on stderr and exit 2", async () => {
-  const cases: [string[], RegExp][] = [
-    [
-      [],
-      /^pysocket: missing command: give one of tcp-server, tcp-client, udp-server, udp-client \(see pysocket --help\)\n$/,
-    ],
-    [["chat"], /^pysocket: unknown command "chat": /],
-    [["-x"], /^pysocket: unknown option "-x" before the command: /],
-    [
-      ["tcp-client", "--port", "70000"],
-      /^pysocket tcp-client: --port must be a number from 0 to 65535, got "70000" \(see pysocket tcp-client --help\)\n$/,
-    ],
-    [
-      ["tcp-server", "--port", "abc"],
-      /^pysocket tcp-server: --port must be a number from 0 to 65535, got "abc" /,
-    ],
-    [
-      ["tcp-client", "--port", "0"],
-      /^pysocket tcp-client: --port 0 is for servers/,
-    ],
-    [
-      ["udp-client", "--nope"],
-      /^pysocket udp-client: unknown option '--nope' \(see pysocket udp-client --help\)\n$/,
-    ],
-    [
-      ["tcp-client", "--port"],
-      /^pysocket tcp-client: option '--port <value>' argument missing /,
-    ],
-    [
-      ["tcp-client", "8888"],
-      /^pysocket tcp-client: unexpected argument '8888'/,
-    ],
-    [
-      ["udp-server", "--timeout", "5"],
-      /^pysocket udp-server: unknown option '--timeout'/,
-    ],
-    [["tcp-client", "--echo"], /^pysocket tcp-client: unknown option '--echo'/],
-    [
-      ["tcp-client", "--timeout=-1"],
-      /^pysocket tcp-client: --timeout must be a number of seconds above 0, got "-1"/,
-    ],
-    [
-      ["tcp-server", "--timeout", "soon"],
-      /^pysocket tcp-server: --timeout must be a number of seconds above 0, got "soon"/,
-    ],
-    [
-      ["tcp-client", "-4", "-6"],
-      /^pysocket tcp-client: -4 and -6 exclude each other/,
-    ],
-    [
-      ["tcp-client", "-4", "--host", "::1"],
-      /^pysocket tcp-client: -4 conflicts with the IPv6 address ::1/,
-    ],
-    [
-      ["tcp-server", "--unix", "/tmp/x.sock", "--port", "1"],
-      /^pysocket tcp-server: --unix replaces --host, --port, -4 and -6/,
-    ],
-  ];
-  for (const [args, pattern] of cases) {
-    const done = await run([], args);
-    assert.equal(done.stdout, "", args.join(" "));
-    assertOneLine(done, 2, pattern);
-  }
-});
 
 // ---------------------------------------------------------------------------
 // TCP
@@ -521,39 +406,6 @@ Deno.test("tcp-server: an address in use is one line, exit 1", async () => {
   );
 });
 
-Deno.test("missing permissions: one line naming the exact flags, exit 1", async () => {
-  const port = freePort();
-  const cases: [string[], string[], string][] = [
-    [
-      ["--allow-net=127.0.0.1:1"],
-      ["tcp-client", "--port", String(port)],
-      `--allow-net=127.0.0.1:${port}`,
-    ],
-    [[], ["tcp-server"], "--allow-net=0.0.0.0:8888"],
-    [[], [...TCP_SERVER], "--allow-net=127.0.0.1:0"],
-    [
-      [`--allow-net=127.0.0.1:${port}`],
-      ["udp-client", "--port", String(port)],
-      `--allow-net=127.0.0.1:${port},127.0.0.1:0`,
-    ],
-    [[], ["udp-server", "-6", "--host", "::1"], "--allow-net=[::1]"],
-  ];
-  for (const [flags, args, flag] of cases) {
-    const done = await run(flags, args, "hi\n");
-    assertOneLine(
-      done,
-      1,
-      new RegExp(
-        `^pysocket ${
-          args[0]
-        }: missing permission: Deno needs net access to "[^"]+"; run again with ${
-          flag.replace(/[.[\]]/g, "\\$&")
-        }\n$`,
-      ),
-    );
-  }
-});
-
 // ---------------------------------------------------------------------------
 // UDP
 
@@ -674,34 +526,6 @@ Deno.test("udp-server: an address in use is one line, exit 1", async () => {
     1,
     /^pysocket udp-server: cannot listen on .*: address already in use/,
   );
-});
-
-Deno.test("udp-server without permission to reply says which flag it needs", async () => {
-  const { program: srv, port } = await server([NET_PORT0], [
-    ...UDP_SERVER,
-    "--echo",
-  ]);
-  await using _srv = srv;
-  using client = udpSocket();
-  await client.send(ENCODER.encode("hi"), {
-    transport: "udp",
-    hostname: "127.0.0.1",
-    port,
-  });
-  const done = await srv.finished();
-  assert.equal(done.code, 1);
-  assert.match(
-    lines(done.stderr).at(-1)!,
-    /^pysocket udp-server: missing permission: Deno needs net access to "127\.0\.0\.1:\d+"; run again with --allow-net=127\.0\.0\.1$/,
-  );
-});
-
-Deno.test("UDP without --unstable-net: one line that says so, exit 1", async () => {
-  const done = await run(
-    ["--no-config", NET_PORT0],
-    [...UDP_SERVER],
-  );
-  assertOneLine(done, 1, /^pysocket udp-server: .*--unstable-net/);
 });
 
 // ---------------------------------------------------------------------------
