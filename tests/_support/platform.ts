@@ -3,9 +3,11 @@
  *
  * `needs(...)` takes the commands a test runs (`tmux`, `nc`, `ncat`,
  * `openssl`, `bash`, `sh`), `"python"` (the interpreter of `python.ts`),
- * and the features of the operating system it relies on, and returns the
+ * `"ipv6"` (an IPv6 loopback), and the features of the operating system it
+ * relies on (POSIX signals, AF_UNIX, `/proc`, ...), and returns the
  * `ignore` flag and the suffix for the test's name. Where something is
- * missing the test is ignored and its name says why:
+ * missing the test is ignored and its name says why, so the name on Linux
+ * (where everything is) stays the bare sentence:
  *
  * - ` (ignored on windows: needs POSIX signals)` for a feature this OS lacks,
  * - ` (ignored: tmux not found)` for a command that is not on the PATH,
@@ -53,16 +55,28 @@ export function notOn(os: readonly Os[], reason: string): OsRequirement {
 
 /** The features of an operating system the tests name. */
 const FEATURES = {
-  /** Sending SIGINT or SIGTERM to a child (Windows can only terminate one). */
+  /**
+   * Sending SIGINT to a child, as Ctrl-C does, and its exit code 130:
+   * Deno on Windows can only terminate a child (denoland/deno#29599).
+   */
   signals: notOn(["windows"], "needs POSIX signals"),
-  /** `AF_UNIX` sockets, which pysocket does not offer on Windows. */
+  /** `AF_UNIX` sockets: Deno has no unix transport on Windows (denoland/deno#18236). */
   "unix-sockets": notOn(["windows"], "needs AF_UNIX sockets"),
   /** `/proc` and its `/proc/net` tables. */
   proc: onlyOn(["linux"], "needs /proc"),
+  /**
+   * A datagram to a port nobody listens on vanishes quietly. Windows
+   * reports the ICMP "port unreachable" as a reset on the sender's next
+   * receive instead.
+   */
+  "quiet-closed-port": notOn(
+    ["windows"],
+    "Windows reports a datagram to a closed port as a reset on the next receive",
+  ),
   /** All of 127.0.0.0/8 on loopback, so 127.0.0.2 is another local host. */
   "loopback-range": onlyOn(
     ["linux"],
-    "needs 127.0.0.2 on loopback (all of 127.0.0.0/8, as Linux has it)",
+    "needs 127.0.0.2 on loopback, as Linux has all of 127.0.0.0/8",
   ),
 } as const;
 

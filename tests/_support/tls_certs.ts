@@ -1,5 +1,6 @@
 /**
- * Throwaway certificates for `tls_test.ts`, made with openssl at test time
+ * Throwaway certificates for the TLS tests (`ssl/tls_test.ts`, and the
+ * command's `--tls` in `cli/`), made with openssl at test time
  * in a temporary directory that is removed when the test process ends.
  *
  * - a CA ("pysocket test CA"),
@@ -13,7 +14,7 @@
  * @module
  */
 
-import { probe, run } from "./process.ts";
+import { run } from "./process.ts";
 
 /** Paths of the generated PEM files. */
 export interface TlsCerts {
@@ -48,15 +49,12 @@ async function openssl(args: string[], cwd: string): Promise<void> {
 const EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
 
 /**
- * Makes the certificates, or returns why it cannot (openssl is missing).
- * The directory is removed when the process unloads.
+ * Makes the certificates. A test that calls this needs `"openssl"`
+ * (`platform.ts`). The directory is removed when the process unloads.
  *
- * @returns The paths, or the reason to skip.
+ * @returns The paths of the PEM files.
  */
-export async function makeCerts(): Promise<TlsCerts | string> {
-  if (probe("openssl", ["version"]) === null) {
-    return "openssl is not installed, so no test certificates can be made";
-  }
+export async function makeCerts(): Promise<TlsCerts> {
   const dir = await Deno.makeTempDir({ prefix: "pysocket_tls_" });
   globalThis.addEventListener("unload", () => {
     try {

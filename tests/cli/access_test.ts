@@ -14,8 +14,7 @@
 
 import assert from "node:assert/strict";
 import { AccessList, matchesRule, parseAccessRule } from "../../lib/access.ts";
-import { hasIPv6 } from "../_support/net.ts";
-import { needs } from "../_support/platform.ts";
+import { needs, notOn } from "../_support/platform.ts";
 import { listeningPort, pysocket, runPysocket } from "../_support/pysocket.ts";
 import { runPython } from "../_support/python.ts";
 
@@ -144,12 +143,22 @@ except ConnectionResetError:
   ).then(({ stdout, stderr }) => stdout + stderr);
 }
 
-const py = needs("python");
+/** The peers bind 127.0.0.2, another host on the loopback network. */
+const fromElsewhere = needs("python", "loopback-range");
+/** A `::` listener that also takes IPv4 peers, as `::ffff:127.0.0.1`. */
+const dualStack = needs(
+  "python",
+  "ipv6",
+  notOn(
+    ["windows"],
+    "needs a :: listener that takes IPv4 too; IPV6_V6ONLY is on there",
+  ),
+);
 
 Deno.test(
-  `a denied client is closed before any byte, on every TCP server${py.why}`,
+  `a denied client is closed before any byte, on every TCP server${fromElsewhere.why}`,
   {
-    ignore: py.ignore,
+    ignore: fromElsewhere.ignore,
   },
   async () => {
     for (
@@ -186,9 +195,9 @@ Deno.test(
 );
 
 Deno.test(
-  `--allow ::1 on a dual-stack room admits ::1 and closes 127.0.0.1${py.why}`,
+  `--allow ::1 on a dual-stack room admits ::1 and closes 127.0.0.1${dualStack.why}`,
   {
-    ignore: py.ignore || !hasIPv6(),
+    ignore: dualStack.ignore,
   },
   async () => {
     await using server = pysocket([
@@ -220,9 +229,9 @@ Deno.test(
 );
 
 Deno.test(
-  `the UDP server drops a denied datagram and answers the others${py.why}`,
+  `the UDP server drops a denied datagram and answers the others${fromElsewhere.why}`,
   {
-    ignore: py.ignore,
+    ignore: fromElsewhere.ignore,
   },
   async () => {
     await using server = pysocket([

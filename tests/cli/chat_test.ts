@@ -17,7 +17,8 @@
 
 import assert from "node:assert/strict";
 import { concat } from "../_support/data.ts";
-import { freePort, hasIPv6, readExactly, udpSocket } from "../_support/net.ts";
+import { freePort, readExactly, udpSocket } from "../_support/net.ts";
+import { needs } from "../_support/platform.ts";
 import { type Child, type Finished, lines } from "../_support/process.ts";
 import {
   assertOneLine,
@@ -28,8 +29,13 @@ import {
 import { tempDir } from "../_support/temp_dir.ts";
 
 const ENCODER = new TextEncoder();
-const linux = Deno.build.os === "linux";
-const posix = Deno.build.os !== "windows";
+/** Servers stopped with SIGINT, as by Ctrl-C, exit 130. */
+const signals = needs("signals");
+/** The servers there are stopped with SIGINT too. */
+const unix = needs("unix-sockets", "signals");
+const ipv6 = needs("ipv6");
+/** The client sends once more after the server has stopped. */
+const quietClosedPort = needs("quiet-closed-port");
 
 /** Runs pysocket to its end with exactly `flags`, and `input` on stdin. */
 function run(flags: string[], args: string[], input = ""): Promise<Finished> {
@@ -77,33 +83,37 @@ const NET_HOST = "--allow-net=127.0.0.1";
 // ---------------------------------------------------------------------------
 // TCP
 
-Deno.test("tcp-client and tcp-server --echo: a scripted session, exact output", async () => {
-  const { program: srv, port } = await server([NET_PORT0], [
-    ...TCP_SERVER,
-    "--echo",
-  ]);
-  await using _srv = srv;
-  const client = await run(
-    [`--allow-net=127.0.0.1:${port}`],
-    ["tcp-client", "--port", String(port)],
-    "hi\nhéllo 世界\nexit\nnot sent\n",
-  );
-  assert.deepEqual(client, {
-    code: 0,
-    stdout: "server>hello\nserver>hi\nserver>héllo 世界\n",
-    stderr: "",
-  });
-  await srv.waitFor("stderr", /disconnected\n/);
-  srv.kill("SIGINT");
-  const done = await srv.finished();
-  assert.equal(done.code, 130);
-  assert.equal(done.stdout, "client>hi\nclient>héllo 世界\n");
-  assert.deepEqual(lines(done.stderr), [
-    `listening on 127.0.0.1:${port}`,
-    "127.0.0.1 connected",
-    "127.0.0.1 disconnected",
-  ]);
-});
+Deno.test(
+  `tcp-client and tcp-server --echo: a scripted session, exact output${signals.why}`,
+  { ignore: signals.ignore },
+  async () => {
+    const { program: srv, port } = await server([NET_PORT0], [
+      ...TCP_SERVER,
+      "--echo",
+    ]);
+    await using _srv = srv;
+    const client = await run(
+      [`--allow-net=127.0.0.1:${port}`],
+      ["tcp-client", "--port", String(port)],
+      "hi\nhéllo 世界\nexit\nnot sent\n",
+    );
+    assert.deepEqual(client, {
+      code: 0,
+      stdout: "server>hello\nserver>hi\nserver>héllo 世界\n",
+      stderr: "",
+    });
+    await srv.waitFor("stderr", /disconnected\n/);
+    srv.kill("SIGINT");
+    const done = await srv.finished();
+    assert.equal(done.code, 130);
+    assert.equal(done.stdout, "client>hi\nclient>héllo 世界\n");
+    assert.deepEqual(lines(done.stderr), [
+      `listening on 127.0.0.1:${port}`,
+      "127.0.0.1 connected",
+      "127.0.0.1 disconnected",
+    ]);
+  },
+);
 
 Deno.test("tcp-client: end of input sends exit; empty lines are skipped", async () => {
   const { program: srv, port } = await server([NET_PORT0], [
@@ -126,44 +136,48 @@ Deno.test("tcp-client: end of input sends exit; empty lines are skipped", async 
   assert.equal(srv.stdout, "client>one\nclient>two\n");
 });
 
-Deno.test("tcp --json: one event per line on stdout; stderr unchanged", async () => {
-  const { program: srv, port } = await server(
-    [NET_PORT0],
-    [...TCP_SERVER, "--echo", "--json"],
-  );
-  await using _srv = srv;
-  const client = await run(
-    [`--allow-net=127.0.0.1:${port}`],
-    ["tcp-client", "--port", String(port), "--json"],
-    "hi\n",
-  );
-  assert.equal(client.code, 0);
-  assert.equal(client.stderr, "");
-  const peer = `127.0.0.1:${port}`;
-  assert.deepEqual(events(client.stdout), [
-    { event: "connected", peer },
-    { event: "message", from: "server", peer, text: "hello" },
-    { event: "message", from: "server", peer, text: "hi" },
-    { event: "disconnected", peer, reason: "end of input" },
-  ]);
-  await srv.waitFor("stdout", /"disconnected"/);
-  srv.kill("SIGINT");
-  const done = await srv.finished();
-  const got = events(done.stdout);
-  const clientPeer = got[1].peer as string;
-  assert.match(clientPeer, /^127\.0\.0\.1:\d+$/);
-  assert.deepEqual(got, [
-    { event: "listening", address: peer, host: "127.0.0.1", port },
-    { event: "connected", peer: clientPeer },
-    { event: "message", from: "client", peer: clientPeer, text: "hi" },
-    { event: "disconnected", peer: clientPeer, reason: "exit" },
-  ]);
-  assert.deepEqual(lines(done.stderr), [
-    `listening on ${peer}`,
-    "127.0.0.1 connected",
-    "127.0.0.1 disconnected",
-  ]);
-});
+Deno.test(
+  `tcp --json: one event per line on stdout; stderr unchanged${signals.why}`,
+  { ignore: signals.ignore },
+  async () => {
+    const { program: srv, port } = await server(
+      [NET_PORT0],
+      [...TCP_SERVER, "--echo", "--json"],
+    );
+    await using _srv = srv;
+    const client = await run(
+      [`--allow-net=127.0.0.1:${port}`],
+      ["tcp-client", "--port", String(port), "--json"],
+      "hi\n",
+    );
+    assert.equal(client.code, 0);
+    assert.equal(client.stderr, "");
+    const peer = `127.0.0.1:${port}`;
+    assert.deepEqual(events(client.stdout), [
+      { event: "connected", peer },
+      { event: "message", from: "server", peer, text: "hello" },
+      { event: "message", from: "server", peer, text: "hi" },
+      { event: "disconnected", peer, reason: "end of input" },
+    ]);
+    await srv.waitFor("stdout", /"disconnected"/);
+    srv.kill("SIGINT");
+    const done = await srv.finished();
+    const got = events(done.stdout);
+    const clientPeer = got[1].peer as string;
+    assert.match(clientPeer, /^127\.0\.0\.1:\d+$/);
+    assert.deepEqual(got, [
+      { event: "listening", address: peer, host: "127.0.0.1", port },
+      { event: "connected", peer: clientPeer },
+      { event: "message", from: "client", peer: clientPeer, text: "hi" },
+      { event: "disconnected", peer: clientPeer, reason: "exit" },
+    ]);
+    assert.deepEqual(lines(done.stderr), [
+      `listening on ${peer}`,
+      "127.0.0.1 connected",
+      "127.0.0.1 disconnected",
+    ]);
+  },
+);
 
 Deno.test("tcp-server replies from stdin; its end of input ends the session and stops it", async () => {
   const { program: srv, port } = await server([NET_PORT0], TCP_SERVER);
@@ -409,33 +423,37 @@ Deno.test("tcp-server: an address in use is one line, exit 1", async () => {
 // ---------------------------------------------------------------------------
 // UDP
 
-Deno.test("udp-client and udp-server --echo: a scripted session, exact output", async () => {
-  const { program: srv, port } = await server([NET_HOST], [
-    ...UDP_SERVER,
-    "--echo",
-  ]);
-  await using _srv = srv;
-  const client = await run(
-    [`--allow-net=127.0.0.1:${port},127.0.0.1:0`],
-    ["udp-client", "--port", String(port), "--timeout", "5"],
-    "hi\nhéllo 世界\nexit\n",
-  );
-  assert.deepEqual(client, {
-    code: 0,
-    stdout: "server>hi\nserver>héllo 世界\n",
-    stderr: "",
-  });
-  await srv.waitFor("stderr", /disconnected\n/);
-  srv.kill("SIGINT");
-  const done = await srv.finished();
-  assert.equal(done.code, 130);
-  assert.equal(done.stdout, "client>hi\nclient>héllo 世界\n");
-  assert.deepEqual(lines(done.stderr), [
-    `listening on 127.0.0.1:${port}`,
-    "127.0.0.1 connected",
-    "127.0.0.1 disconnected",
-  ]);
-});
+Deno.test(
+  `udp-client and udp-server --echo: a scripted session, exact output${signals.why}`,
+  { ignore: signals.ignore },
+  async () => {
+    const { program: srv, port } = await server([NET_HOST], [
+      ...UDP_SERVER,
+      "--echo",
+    ]);
+    await using _srv = srv;
+    const client = await run(
+      [`--allow-net=127.0.0.1:${port},127.0.0.1:0`],
+      ["udp-client", "--port", String(port), "--timeout", "5"],
+      "hi\nhéllo 世界\nexit\n",
+    );
+    assert.deepEqual(client, {
+      code: 0,
+      stdout: "server>hi\nserver>héllo 世界\n",
+      stderr: "",
+    });
+    await srv.waitFor("stderr", /disconnected\n/);
+    srv.kill("SIGINT");
+    const done = await srv.finished();
+    assert.equal(done.code, 130);
+    assert.equal(done.stdout, "client>hi\nclient>héllo 世界\n");
+    assert.deepEqual(lines(done.stderr), [
+      `listening on 127.0.0.1:${port}`,
+      "127.0.0.1 connected",
+      "127.0.0.1 disconnected",
+    ]);
+  },
+);
 
 Deno.test("udp --json, and udp-client's end of input sends exit", async () => {
   const { program: srv, port } = await server(
@@ -466,33 +484,37 @@ Deno.test("udp --json, and udp-client's end of input sends exit", async () => {
   ]);
 });
 
-Deno.test("udp-server replies from stdin; with no reply left it stops at once", async () => {
-  const { program: srv, port } = await server([NET_HOST], UDP_SERVER);
-  await using _srv = srv;
-  await srv.write("pong\n\n");
-  await srv.closeStdin();
-  const client = await run(
-    [`--allow-net=127.0.0.1:${port},127.0.0.1:0`],
-    ["udp-client", "--port", String(port), "--timeout", "0.5"],
-    "ping\n\nlast\n",
-  );
-  // The empty line is an empty datagram, answered by an empty line.
-  assert.equal(client.stdout, "server>pong\nserver>\n");
-  assertOneLine(
-    client,
-    1,
-    /^pysocket udp-client: no reply from 127\.0\.0\.1:\d+ within 0\.5 s/,
-  );
-  const done = await srv.finished();
-  assert.equal(done.code, 0);
-  assert.equal(done.stdout, "client>ping\nclient>\n");
-  assert.deepEqual(lines(done.stderr), [
-    `listening on 127.0.0.1:${port}`,
-    "127.0.0.1 connected",
-    "127.0.0.1 disconnected",
-    "stopped: end of input",
-  ]);
-});
+Deno.test(
+  `udp-server replies from stdin; with no reply left it stops at once${quietClosedPort.why}`,
+  { ignore: quietClosedPort.ignore },
+  async () => {
+    const { program: srv, port } = await server([NET_HOST], UDP_SERVER);
+    await using _srv = srv;
+    await srv.write("pong\n\n");
+    await srv.closeStdin();
+    const client = await run(
+      [`--allow-net=127.0.0.1:${port},127.0.0.1:0`],
+      ["udp-client", "--port", String(port), "--timeout", "0.5"],
+      "ping\n\nlast\n",
+    );
+    // The empty line is an empty datagram, answered by an empty line.
+    assert.equal(client.stdout, "server>pong\nserver>\n");
+    assertOneLine(
+      client,
+      1,
+      /^pysocket udp-client: no reply from 127\.0\.0\.1:\d+ within 0\.5 s/,
+    );
+    const done = await srv.finished();
+    assert.equal(done.code, 0);
+    assert.equal(done.stdout, "client>ping\nclient>\n");
+    assert.deepEqual(lines(done.stderr), [
+      `listening on 127.0.0.1:${port}`,
+      "127.0.0.1 connected",
+      "127.0.0.1 disconnected",
+      "stopped: end of input",
+    ]);
+  },
+);
 
 Deno.test("udp-client: no reply within --timeout is one line, exit 1", async () => {
   using silent = udpSocket();
@@ -532,8 +554,9 @@ Deno.test("udp-server: an address in use is one line, exit 1", async () => {
 // Unix sockets, IPv6, Ctrl-C
 
 Deno.test({
-  name: "unix stream sockets: tcp-server and tcp-client with exact permissions",
-  ignore: !posix,
+  name:
+    `unix stream sockets: tcp-server and tcp-client with exact permissions${unix.why}`,
+  ignore: unix.ignore,
   async fn() {
     using temp = tempDir();
     const dir = temp.path;
@@ -572,8 +595,8 @@ Deno.test({
 
 Deno.test({
   name:
-    "unix datagram sockets: udp-client binds a temporary socket and removes it",
-  ignore: !posix,
+    `unix datagram sockets: udp-client binds a temporary socket and removes it${unix.why}`,
+  ignore: unix.ignore,
   async fn() {
     using temp = tempDir();
     const dir = temp.path;
@@ -628,8 +651,9 @@ Deno.test({
 });
 
 Deno.test({
-  name: "IPv6: tcp-server on ::1 says [::1]:PORT and chats with tcp-client",
-  ignore: !hasIPv6(),
+  name:
+    `IPv6: tcp-server on ::1 says [::1]:PORT and chats with tcp-client${ipv6.why}`,
+  ignore: ipv6.ignore,
   async fn() {
     const { program: srv, port } = await server(
       ["--allow-net=[::1]:0"],
@@ -652,8 +676,9 @@ Deno.test({
 });
 
 Deno.test({
-  name: "Ctrl-C (SIGINT) stops a client waiting for input: exit 130",
-  ignore: !linux,
+  name:
+    `Ctrl-C (SIGINT) stops a client waiting for input: exit 130${signals.why}`,
+  ignore: signals.ignore,
   async fn() {
     const { program: srv, port } = await server([NET_PORT0], [
       ...TCP_SERVER,

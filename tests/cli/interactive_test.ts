@@ -24,7 +24,8 @@ import { ROOT, WAIT_MS } from "../_support/paths.ts";
 import { poll } from "../_support/wait.ts";
 import { LinePeer } from "../_support/line_peer.ts";
 
-const { why, ignore } = needs("tmux", "bash", "python");
+/** Ctrl-C and Ctrl-D are a POSIX terminal's, sent by tmux. */
+const { why, ignore } = needs("signals", "tmux", "bash", "python");
 
 let sessions = 0;
 

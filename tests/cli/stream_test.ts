@@ -171,7 +171,6 @@ Deno.test(
   },
   async () => {
     const certs = await makeCerts();
-    if (typeof certs === "string") throw new Error(certs);
     const read = [`--allow-read=${certs.dir}`];
     const { server, port } = await streamServer(
       ["--tls", "--cert", certs.serverCert, "--key", certs.serverKey],

@@ -13,7 +13,7 @@
  */
 
 import assert from "node:assert/strict";
-import { freePort, hasIPv6 } from "../_support/net.ts";
+import { freePort } from "../_support/net.ts";
 import { needs } from "../_support/platform.ts";
 import { Child, lines } from "../_support/process.ts";
 import {
@@ -33,15 +33,17 @@ const CLIENT_LINES = "héllo 世界\nsecond message\nexit\n";
 /** What the servers reply. */
 const SERVER_LINES = "reply one\n回复 二\n";
 
-/** Declares a test that needs some commands, ignored (and named so) without. */
+/**
+ * Declares a test that needs some commands or features of the system
+ * (see `needs()`), ignored (and named so) without them.
+ */
 function interop(
   name: string,
-  commands: string[],
+  requirements: Parameters<typeof needs>,
   fn: () => Promise<void>,
-  ignore = false,
 ): void {
-  const { why, ignore: missing } = needs(...commands);
-  Deno.test({ name: name + why, ignore: ignore || missing, fn });
+  const { why, ignore } = needs(...requirements);
+  Deno.test({ name: name + why, ignore, fn });
 }
 
 /** Starts our tcp-server on a free port; stdin stays open for replies. */
@@ -98,7 +100,7 @@ interop(
 
 interop(
   "the tutorial's python TCP client chats with tcp-server, twice in a row",
-  ["python"],
+  ["python", "signals"],
   async () => {
     const { server, port } = await ourServer();
     await using _server = server;
@@ -146,7 +148,7 @@ interop(
 
 interop(
   "tcp-server --json: one JSON event per line while the python TCP client chats",
-  ["python"],
+  ["python", "signals"],
   async () => {
     const { server, port } = await ourServer("127.0.0.1", ["--json"]);
     await using _server = server;
@@ -247,7 +249,7 @@ interop(
 
 interop(
   "nc as a client: printf 'hi\\nexit\\n' | nc is the message hi, then exit",
-  ["nc", "sh"],
+  ["nc", "sh", "signals"],
   async () => {
     const { server, port } = await ourServer();
     await using _server = server;
@@ -320,9 +322,8 @@ async function retryConnect(start: () => Child): Promise<Child> {
 }
 
 interop(
-  "IPv6: tcp-client and tcp-server chat with the python peers on ::1" +
-    (hasIPv6() ? "" : " (ignored: no IPv6 loopback)"),
-  ["python"],
+  "IPv6: tcp-client and tcp-server chat with the python peers on ::1",
+  ["python", "ipv6", "signals"],
   async () => {
     await using pyServer = pythonPeer("tcp_server.py", ["::1", "0"], {
       stdin: "reply one\n",
@@ -365,12 +366,11 @@ interop(
     assert.equal(stopped.stdout, "client>héllo 世界\n");
     assert.equal(stopped.code, 130);
   },
-  !hasIPv6(),
 );
 
 interop(
   "Unix stream sockets: tcp-client and tcp-server chat with the python peers",
-  ["python"],
+  ["python", "unix-sockets", "signals"],
   async () => {
     using dir = tempDir();
     const pyPath = `${dir.path}/py.sock`;
@@ -433,7 +433,7 @@ interop(
 
 interop(
   "tcp-server reports a reset in one line and serves the next client",
-  ["python"],
+  ["python", "signals"],
   async () => {
     const { server, port } = await ourServer();
     await using _server = server;
@@ -504,7 +504,7 @@ for (const when of ["waited for a reply", "was idle at its prompt"]) {
 
 interop(
   "tcp-server notices a reset while it waits for its own reply",
-  ["python"],
+  ["python", "signals"],
   async () => {
     const { server, port } = await ourServer();
     await using _server = server;
@@ -549,7 +549,7 @@ interop(
 
 interop(
   "a second client waits in tcp-server's backlog until the first leaves",
-  ["python"],
+  ["python", "signals"],
   async () => {
     const { server, port } = await ourServer();
     await using _server = server;
@@ -589,7 +589,7 @@ interop(
 
 interop(
   "tcp-server --timeout disconnects a silent client and serves the next",
-  ["python"],
+  ["python", "signals"],
   async () => {
     const { server, port } = await ourServer("127.0.0.1", [
       "--timeout",
@@ -659,7 +659,7 @@ interop(
 
 interop(
   "tcp-server still replies to a client that half-closed after its message",
-  ["python"],
+  ["python", "signals"],
   async () => {
     const { server, port } = await ourServer();
     await using _server = server;
@@ -697,7 +697,7 @@ interop(
 
 interop(
   "nc -C: a CRLF line end is not part of the message either",
-  ["nc", "sh"],
+  ["nc", "sh", "signals"],
   async () => {
     const { server, port } = await ourServer();
     await using _server = server;
@@ -716,7 +716,7 @@ interop(
 
 interop(
   "tcp-server --echo: invalid UTF-8, terminal escapes and split characters",
-  ["python"],
+  ["python", "signals"],
   async () => {
     const { server, port } = await ourServer("127.0.0.1", ["--echo"]);
     await using _server = server;
@@ -824,7 +824,7 @@ interop(
 
 interop(
   "tcp-server sends a 100 KiB line as one reply",
-  ["python"],
+  ["python", "signals"],
   async () => {
     const { server, port } = await ourServer();
     await using _server = server;
@@ -851,7 +851,7 @@ interop(
 
 interop(
   "tcp-server --echo receives a 100 KiB message whole, in one line per read",
-  ["python"],
+  ["python", "signals"],
   async () => {
     const { server, port } = await ourServer("127.0.0.1", ["--echo"]);
     await using _server = server;

@@ -14,7 +14,7 @@
  */
 
 import assert from "node:assert/strict";
-import { freePort, hasIPv6 } from "../_support/net.ts";
+import { freePort } from "../_support/net.ts";
 import { needs } from "../_support/platform.ts";
 import { Child, lines } from "../_support/process.ts";
 import {
@@ -31,15 +31,20 @@ const CLIENT_LINES = "héllo 世界\nsecond message\nexit\n";
 /** What the servers reply. */
 const SERVER_LINES = "reply one\n回复 二\n";
 
-/** Declares a test that needs some commands, ignored (and named so) without. */
+/** The client sends where nobody listens (any more) and waits for a reply. */
+const quietClosedPort = needs("quiet-closed-port");
+
+/**
+ * Declares a test that needs some commands or features of the system
+ * (see `needs()`), ignored (and named so) without them.
+ */
 function interop(
   name: string,
-  commands: string[],
+  requirements: Parameters<typeof needs>,
   fn: () => Promise<void>,
-  ignore = false,
 ): void {
-  const { why, ignore: missing } = needs(...commands);
-  Deno.test({ name: name + why, ignore: ignore || missing, fn });
+  const { why, ignore } = needs(...requirements);
+  Deno.test({ name: name + why, ignore, fn });
 }
 
 /** `[::1]` for IPv6 hosts, the host itself otherwise. */
@@ -115,7 +120,7 @@ interop(
 
 interop(
   "the tutorial's python UDP client chats with udp-server, two clients in turn",
-  ["python"],
+  ["python", "signals"],
   async () => {
     const { server, port } = await ourServer();
     await using _server = server;
@@ -163,7 +168,7 @@ interop(
 
 interop(
   "udp-server answers two python UDP clients in turn, each at its own address",
-  ["python"],
+  ["python", "signals"],
   async () => {
     const { server, port } = await ourServer();
     await using _server = server;
@@ -211,52 +216,60 @@ interop(
   },
 );
 
-Deno.test("end of input stops udp-server once its last reply is sent; udp-client --timeout gives up", async () => {
-  const { server, port } = await ourServer();
-  await using _server = server;
-  await server.write("reply one\n");
-  await server.closeStdin();
-  await using client = ourClient(port, {
-    input: "héllo 世界\nno reply to this\nexit\n",
-    extra: ["--timeout", "0.5"],
-  });
-  const stopped = await server.finished();
-  assert.equal(stopped.stdout, "client>héllo 世界\n");
-  // The client's session was open: the server closes it as it stops.
-  assert.deepEqual(lines(stopped.stderr), [
-    `listening on 127.0.0.1:${port}`,
-    "127.0.0.1 connected",
-    "127.0.0.1 disconnected",
-    "stopped: end of input",
-  ]);
-  assert.equal(stopped.code, 0);
-  const done = await client.finished();
-  assert.equal(done.stdout, "server>reply one\n");
-  assert.equal(
-    done.stderr,
-    `pysocket udp-client: no reply from 127.0.0.1:${port} within 0.5 s (--timeout)\n`,
-  );
-  assert.equal(done.code, 1);
-});
+Deno.test(
+  `end of input stops udp-server once its last reply is sent; udp-client --timeout gives up${quietClosedPort.why}`,
+  { ignore: quietClosedPort.ignore },
+  async () => {
+    const { server, port } = await ourServer();
+    await using _server = server;
+    await server.write("reply one\n");
+    await server.closeStdin();
+    await using client = ourClient(port, {
+      input: "héllo 世界\nno reply to this\nexit\n",
+      extra: ["--timeout", "0.5"],
+    });
+    const stopped = await server.finished();
+    assert.equal(stopped.stdout, "client>héllo 世界\n");
+    // The client's session was open: the server closes it as it stops.
+    assert.deepEqual(lines(stopped.stderr), [
+      `listening on 127.0.0.1:${port}`,
+      "127.0.0.1 connected",
+      "127.0.0.1 disconnected",
+      "stopped: end of input",
+    ]);
+    assert.equal(stopped.code, 0);
+    const done = await client.finished();
+    assert.equal(done.stdout, "server>reply one\n");
+    assert.equal(
+      done.stderr,
+      `pysocket udp-client: no reply from 127.0.0.1:${port} within 0.5 s (--timeout)\n`,
+    );
+    assert.equal(done.code, 1);
+  },
+);
 
-Deno.test("udp-client --timeout: nothing listens on the port, one line and exit 1", async () => {
-  const port = freePort();
-  await using client = ourClient(port, {
-    input: "anyone?\n",
-    extra: ["--timeout", "0.3"],
-  });
-  const done = await client.finished();
-  assert.equal(done.stdout, "");
-  assert.equal(
-    done.stderr,
-    `pysocket udp-client: no reply from 127.0.0.1:${port} within 0.3 s (--timeout)\n`,
-  );
-  assert.equal(done.code, 1);
-});
+Deno.test(
+  `udp-client --timeout: nothing listens on the port, one line and exit 1${quietClosedPort.why}`,
+  { ignore: quietClosedPort.ignore },
+  async () => {
+    const port = freePort();
+    await using client = ourClient(port, {
+      input: "anyone?\n",
+      extra: ["--timeout", "0.3"],
+    });
+    const done = await client.finished();
+    assert.equal(done.stdout, "");
+    assert.equal(
+      done.stderr,
+      `pysocket udp-client: no reply from 127.0.0.1:${port} within 0.3 s (--timeout)\n`,
+    );
+    assert.equal(done.code, 1);
+  },
+);
 
 interop(
   "nc -u as a client: each line is one datagram, exit ends the session",
-  ["nc"],
+  ["nc", "signals"],
   async () => {
     const { server, port } = await ourServer();
     await using _server = server;
@@ -282,7 +295,7 @@ interop(
 
 interop(
   "nc -u: a datagram is one message, even with several lines in it (--json shows it raw)",
-  ["nc"],
+  ["nc", "signals"],
   async () => {
     const { server, port } = await ourServer("127.0.0.1", ["--json"]);
     await using _server = server;
@@ -346,9 +359,8 @@ for (const listener of ["nc", "ncat"]) {
 }
 
 interop(
-  "IPv6: udp-client and udp-server chat with the python peers on ::1" +
-    (hasIPv6() ? "" : " (ignored: no IPv6 loopback)"),
-  ["python"],
+  "IPv6: udp-client and udp-server chat with the python peers on ::1",
+  ["python", "ipv6", "signals"],
   async () => {
     await using pyServer = pythonPeer("udp_server.py", ["::1", "0"]);
     await pyServer.write("reply one\n");
@@ -384,12 +396,11 @@ interop(
     ]);
     assert.equal(stopped.code, 130);
   },
-  !hasIPv6(),
 );
 
 interop(
   "Unix datagram sockets: udp-client and udp-server chat with the python peers",
-  ["python"],
+  ["python", "unix-sockets", "signals"],
   async () => {
     using dir = tempDir();
     // The exact permissions of --help: the folder, and the net for sendto.

@@ -3,7 +3,8 @@
  * other and with python3's `ssl` module, certificate and host name checks,
  * end of stream, large transfers, timeouts, and the configurations Deno
  * cannot honour. Certificates are made by openssl at test time
- * (`_tls_certs.ts`); without openssl every test here is skipped.
+ * (`_support/tls_certs.ts`); without openssl every test here is ignored,
+ * and says so in its name, as do the Python tests without Python.
  *
  * @module
  */
@@ -13,17 +14,23 @@ import * as socket from "../../mod.ts";
 import { rejectsWith, throwsWith } from "../_support/assert.ts";
 import { recvAll } from "../_support/net.ts";
 import type { Child } from "../_support/process.ts";
+import { needs, type Skip } from "../_support/platform.ts";
 import { pythonChild } from "../_support/python.ts";
 import { within } from "../_support/wait.ts";
 import { makeCerts, type TlsCerts } from "../_support/tls_certs.ts";
 
-const made = await makeCerts();
-const skipReason = typeof made === "string" ? made : null;
-if (skipReason) console.warn(`tls_test.ts: skipping every test: ${skipReason}`);
-const certs = made as TlsCerts;
+const openssl = needs("openssl");
+const withPython = needs("openssl", "python");
+let certs!: TlsCerts;
+if (!openssl.ignore) certs = await makeCerts();
 
-function tlsTest(name: string, fn: () => Promise<void> | void): void {
-  Deno.test({ name, ignore: skipReason !== null, fn });
+/** A TLS test, ignored (and named so) without what `skip` names. */
+function tlsTest(
+  name: string,
+  fn: () => Promise<void> | void,
+  skip: Skip = openssl,
+): void {
+  Deno.test({ name: name + skip.why, ignore: skip.ignore, fn });
 }
 
 const enc = new TextEncoder();
@@ -421,7 +428,7 @@ tlsTest("a python3 ssl client talks to a pysocket TLS server", async () => {
   const { code, stdout } = await child.finished();
   assert.equal(code, 0, child.report());
   assert.match(stdout, /^REPLY HELLO FROM PYTHON TLSv1\.[23]$/m);
-});
+}, withPython);
 
 tlsTest("a pysocket TLS client talks to a python3 ssl server", async () => {
   const [child, port] = await pythonServer(PY_SERVER, [
@@ -455,7 +462,7 @@ tlsTest("a pysocket TLS client talks to a python3 ssl server", async () => {
       message: /close_notify/,
     });
   }
-});
+}, withPython);
 
 tlsTest(
   "a client certificate reaches a python3 server that requires one",
@@ -503,6 +510,7 @@ tlsTest(
       assert.match(err.message, /load_cert_chain\(\)/);
     }
   },
+  withPython,
 );
 
 tlsTest(
