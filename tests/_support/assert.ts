@@ -8,8 +8,9 @@
 
 import assert from "node:assert/strict";
 
+/** A class whose instances are `T`. */
 // deno-lint-ignore no-explicit-any
-type ErrorClass<T> = abstract new (...args: any[]) => T;
+export type ErrorClass<T> = abstract new (...args: any[]) => T;
 
 /** Checks the class and the given own properties of a thrown value. */
 function checkError<T extends Error>(

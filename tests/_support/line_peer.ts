@@ -19,6 +19,7 @@ export class LinePeer implements AsyncDisposable {
   bytes = 0;
   /** Set once the server closed (or reset) the connection. */
   ended: "closed" | "reset" | null = null;
+  /** The connection (a pysocket socket). */
   readonly sock: Socket;
   #decoder = new TextDecoder();
   #waiters = new Waiters();

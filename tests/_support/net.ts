@@ -62,6 +62,7 @@ export function portOf(address: socket.Address): number {
 
 /** A listening server, a client connected to it, and the accepted side. */
 export class TcpPair implements Disposable {
+  /** Holds the three sockets; {@linkcode tcpPair} makes them. */
   constructor(
     /** The listening socket. */
     readonly server: socket.Socket,

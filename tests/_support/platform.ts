@@ -41,7 +41,8 @@ export interface OsRequirement {
   reason: string;
 }
 
-type Os = typeof Deno.build.os;
+/** An operating system, as `Deno.build.os` names it. */
+export type Os = typeof Deno.build.os;
 
 /** A behaviour only the systems `os` have, needed for `reason`. */
 export function onlyOn(os: readonly Os[], reason: string): OsRequirement {
@@ -54,7 +55,10 @@ export function notOn(os: readonly Os[], reason: string): OsRequirement {
 }
 
 /** The features of an operating system the tests name. */
-const FEATURES = {
+const FEATURES: Record<
+  Exclude<Feature, "ipv6" | "python">,
+  OsRequirement
+> = {
   /**
    * Sending SIGINT to a child, as Ctrl-C does, and its exit code 130:
    * Deno on Windows can only terminate a child (denoland/deno#29599).
@@ -78,10 +82,17 @@ const FEATURES = {
     ["linux"],
     "needs 127.0.0.2 on loopback, as Linux has all of 127.0.0.0/8",
   ),
-} as const;
+};
 
 /** A feature name for {@linkcode needs}. */
-export type Feature = keyof typeof FEATURES | "ipv6" | "python";
+export type Feature =
+  | "signals"
+  | "unix-sockets"
+  | "proc"
+  | "quiet-closed-port"
+  | "loopback-range"
+  | "ipv6"
+  | "python";
 
 /**
  * Tells whether a command is on the PATH (with one of `PATHEXT`'s suffixes

@@ -64,6 +64,7 @@ export class Child implements AsyncDisposable {
   #outputDone = false;
   #killTimer: ReturnType<typeof setTimeout>;
 
+  /** Spawns `cmd` with exactly `args`. */
   constructor(cmd: string, args: string[], options: ChildOptions = {}) {
     this.command = [cmd, ...args].join(" ");
     this.#child = new Deno.Command(cmd, {

@@ -38,7 +38,7 @@ export async function within<T>(
 }
 
 /** A value other than `undefined` or `false` ends a wait. */
-type Found<T> = T | undefined | false;
+export type Found<T> = T | undefined | false;
 
 /**
  * Calls `check` every `everyMs` until it returns a value other than

@@ -7,7 +7,8 @@
  * A refused peer needs a second loopback address. IPv4 loopback is all of
  * 127.0.0.0/8 on Linux, so a python peer bound to 127.0.0.2 is "another
  * host"; where IPv6 exists, a `::` listener also sees 127.0.0.1 (as
- * `::ffff:127.0.0.1`) and ::1.
+ * `::ffff:127.0.0.1`) and ::1. Elsewhere those tests are ignored and say
+ * why (`needs()` in `_support/platform.ts`).
  *
  * @module
  */

@@ -27,6 +27,7 @@ import {
   startServer,
 } from "../_support/pysocket.ts";
 import { tempDir } from "../_support/temp_dir.ts";
+import { sleep } from "../_support/wait.ts";
 
 const ENCODER = new TextEncoder();
 /** Servers stopped with SIGINT, as by Ctrl-C, exit 130. */
@@ -301,7 +302,7 @@ Deno.test("tcp-server: escapes, invalid UTF-8 and split characters from a client
   ];
   for (const parts of sends) {
     for (const [i, part] of parts.entries()) {
-      if (i > 0) await new Promise((resolve) => setTimeout(resolve, 30));
+      if (i > 0) await sleep(30);
       await conn.write(part);
     }
     // The echo is exactly the bytes sent.

@@ -1,6 +1,9 @@
 /**
  * The README's main command, `deno task demo`, runs a scripted TCP and UDP
- * chat between pysocket's own programs and shows both transcripts.
+ * chat between pysocket's own programs and shows both transcripts. The demo
+ * stops its servers with SIGINT, so on Windows the test is ignored.
+ *
+ * @module
  */
 
 import assert from "node:assert/strict";

@@ -3,7 +3,8 @@
  * that resets mid-line, a silent (half-open) connection, a client that
  * never reads, 10 MB without a newline, floods of empty lines and empty
  * datagrams, invalid UTF-8 and terminal escapes, and processes killed
- * mid-session. Memory is read from /proc where there is one.
+ * mid-session. Memory is read from /proc where there is one (Linux); on
+ * other systems the memory bounds go unchecked and the rest still runs.
  *
  * @module
  */

@@ -10,7 +10,9 @@
  * program handled SIGINT and exited with 130 (a program killed by the
  * signal takes bash down with it and no `EXIT=` line appears).
  *
- * Needs tmux and bash; without them the tests are ignored and say so.
+ * Needs tmux, bash and Python, and a POSIX terminal's Ctrl-C; without them
+ * (on Windows, or where a command is missing) the tests are ignored and
+ * their names say why.
  *
  * @module
  */

@@ -18,6 +18,7 @@ import {
 import { needs } from "../_support/platform.ts";
 import { pythonPeer } from "../_support/python.ts";
 import { tempDir } from "../_support/temp_dir.ts";
+import { sleep } from "../_support/wait.ts";
 import { LinePeer } from "../_support/line_peer.ts";
 import { makeCerts } from "../_support/tls_certs.ts";
 
@@ -157,9 +158,9 @@ Deno.test("room: a line-based peer's lines are framed at newlines across reads, 
   await watcher.line(`* ${name} joined`);
 
   await peer.send("first\npar");
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  await sleep(20);
   await peer.send("tial line\none\r\ntwo\n\n\r\nthr");
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  await sleep(20);
   await peer.send("ee\n");
   await watcher.line(`${name}: three`);
   await peer.send("no newline");

@@ -24,6 +24,7 @@ import {
 } from "../_support/pysocket.ts";
 import { pythonPeer } from "../_support/python.ts";
 import { tempDir } from "../_support/temp_dir.ts";
+import { poll } from "../_support/wait.ts";
 
 /** The 100 KiB message of `tests/peers/big_peer.py`. */
 const BIG = "héllo 世界 ".repeat(7314) + "abcd";
@@ -305,20 +306,17 @@ for (const listener of ["nc", "ncat"]) {
  * only connection.
  */
 async function retryConnect(start: () => Child): Promise<Child> {
-  const deadline = Date.now() + 5_000;
-  while (true) {
+  let stderr = "";
+  return await poll("the listener to come up", async () => {
     const client = start();
     const state = await client.until(
       "a greeting or an exit",
       () => client.stdout.includes("server>") ? "up" : client.exited && "down",
     );
     if (state === "up") return client;
+    stderr = client.stderr;
     await client[Symbol.asyncDispose]();
-    if (Date.now() > deadline) {
-      throw new Error(`The listener never came up:\n${client.stderr}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  }, { ms: 5_000, everyMs: 50, seen: () => stderr });
 }
 
 interop(

@@ -3,6 +3,12 @@
  * other and against the tutorial's own python3 programs on loopback with
  * piped stdin. Every pairing must print exactly what the python pair
  * prints. Also checks that README.md shows each example verbatim.
+ *
+ * The tutorial's servers print nothing when they start listening, so a
+ * client is started once `/proc/net` shows the port bound: the chats run
+ * on Linux, and are ignored elsewhere with that reason in their names.
+ *
+ * @module
  */
 
 import assert from "node:assert/strict";

@@ -2,7 +2,11 @@
  * Address helpers compared with python3 on this machine (`inet_*`, byte
  * order, `getaddrinfo`, `gethostbyname`), and `create_connection` /
  * `create_server` on IPv4 and IPv6 loopback. Only `localhost` and numeric
- * addresses are resolved: no query leaves the machine.
+ * addresses are resolved: no query leaves the machine. The C library's
+ * answers differ between systems; the tables that hold glibc's run on
+ * Linux only and say so elsewhere.
+ *
+ * @module
  */
 
 import assert from "node:assert/strict";

@@ -2,6 +2,8 @@
  * Python's exception classes and numbers: the hierarchy, the aliases, the
  * errno and socket constants compared with python3's on this machine, and
  * real refused and reset connections arriving as Python's errors.
+ *
+ * @module
  */
 
 import assert from "node:assert/strict";

@@ -3,6 +3,8 @@
  * (importing mod.ts by its absolute file URL) run with exact `--allow-net`
  * grants. What is granted works; what is not throws a `PermissionError`
  * naming the flag to add; importing the module asks for nothing.
+ *
+ * @module
  */
 
 import assert from "node:assert/strict";

@@ -2,6 +2,8 @@
  * TCP behaviour of `Socket` on real loopback sockets: end of stream,
  * half-close, timeouts, non-blocking mode, binding, closed sockets, bulk
  * transfer, Unix stream sockets, and talking to python3.
+ *
+ * @module
  */
 
 import assert from "node:assert/strict";

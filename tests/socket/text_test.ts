@@ -3,6 +3,8 @@
  * split across `recv` calls, `escapeControl`, `LineSplitStream`,
  * `LineReader` on a real socket, and `input()` reading a piped stdin in a
  * subprocess, compared line for line with python3's `input()`.
+ *
+ * @module
  */
 
 import assert from "node:assert/strict";

@@ -2,6 +2,8 @@
  * Datagram behaviour of `Socket` on real loopback sockets: cut datagrams,
  * automatic binding, connected UDP, timeouts, IPv6, Unix datagram sockets,
  * and talking to python3. Needs `--unstable-net` (set in deno.json).
+ *
+ * @module
  */
 
 import assert from "node:assert/strict";
