@@ -7,7 +7,8 @@
  * A refused peer needs a second loopback address. IPv4 loopback is all of
  * 127.0.0.0/8 on Linux, so a python peer bound to 127.0.0.2 is "another
  * host"; where IPv6 exists, a `::` listener also sees 127.0.0.1 (as
- * `::ffff:127.0.0.1`) and ::1.
+ * `::ffff:127.0.0.1`) and ::1. Elsewhere those tests are ignored and say
+ * why (`needs()` in `_support/platform.ts`).
  *
  * @module
  */
@@ -17,8 +18,10 @@ import {
   AccessList,
   matchesRule,
   parseAccessRule,
-} from "../lib/cli/_access.ts";
-import { chat, hasIPv6, listeningPort, needs } from "./_chat_harness.ts";
+} from "../../lib/cli/_access.ts";
+import { needs, notOn } from "../_support/platform.ts";
+import { listeningPort, pysocket, runPysocket } from "../_support/pysocket.ts";
+import { runPython } from "../_support/python.ts";
 
 Deno.test("parseAccessRule() keeps addresses and clears host bits of ranges", () => {
   assert.equal(parseAccessRule("192.0.2.7").text, "192.0.2.7/32");
@@ -68,10 +71,15 @@ Deno.test("matchesRule() compares the leading bits, at byte and bit boundaries",
     // An IPv4 peer on a dual-stack listener is reported IPv4-mapped.
     ["127.0.0.0/8", "::ffff:127.0.0.1", true],
     ["10.0.0.0/8", "::ffff:127.0.0.1", false],
-    // Families never match each other otherwise.
-    ["::/0", "127.0.0.1", false],
+    // An IPv4 peer meets IPv6 rules as its IPv4-mapped address, on every
+    // listener (a dual-stack one reports it so); IPv6 peers never meet IPv4
+    // rules.
+    ["::ffff:0:0/96", "127.0.0.1", true],
+    ["::ffff:127.0.0.1", "127.0.0.1", true],
+    ["::ffff:127.0.0.2", "127.0.0.1", false],
+    ["::/0", "127.0.0.1", true],
+    ["::1", "127.0.0.1", false],
     ["0.0.0.0/0", "::1", false],
-    ["::ffff:0:0/96", "127.0.0.1", false],
     // Not an address at all.
     ["0.0.0.0/0", "/tmp/chat.sock", false],
     ["0.0.0.0/0", "localhost", false],
@@ -122,12 +130,7 @@ Deno.test("the command line checks --allow/--deny entries and where they apply",
     [["tcp-client", "--allow", "::1"], /unknown option '--allow'/],
   ];
   for (const [args, message] of cases) {
-    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--no-prompt", "cli.ts", ...args],
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    const text = new TextDecoder().decode(stderr);
+    const { code, stderr: text } = await runPysocket(args, { flags: [] });
     assert.equal(code, 2, `${args.join(" ")}: ${text}`);
     assert.match(text, message);
   }
@@ -136,10 +139,8 @@ Deno.test("the command line checks --allow/--deny entries and where they apply",
 /** Connects a python peer bound to `source`, and reports what it got. */
 function pythonFrom(source: string, host: string, port: number) {
   const family = host.includes(":") ? "AF_INET6" : "AF_INET";
-  return new Deno.Command("python3", {
-    args: [
-      "-c",
-      `import socket,sys
+  return runPython(
+    `import socket,sys
 s=socket.socket(socket.${family})
 s.bind((${JSON.stringify(source)},0))
 s.settimeout(5)
@@ -149,26 +150,32 @@ try:
     print("got %r" % data if data else "closed")
 except ConnectionResetError:
     print("closed")`,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output().then(({ stdout, stderr }) =>
-    new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr)
-  );
+  ).then(({ stdout, stderr }) => stdout + stderr);
 }
 
-const py = needs("python3");
+/** The peers bind 127.0.0.2, another host on the loopback network. */
+const fromElsewhere = needs("python", "loopback-range");
+/** A `::` listener that also takes IPv4 peers, as `::ffff:127.0.0.1`. */
+const dualStack = needs(
+  "python",
+  "ipv6",
+  notOn(
+    ["windows"],
+    "needs a :: listener that takes IPv4 too; IPV6_V6ONLY is on there",
+  ),
+);
 
 Deno.test(
-  `a denied client is closed before any byte, on every TCP server${py.why}`,
+  `a denied client is closed before any byte, on every TCP server${fromElsewhere.why}`,
   {
-    ignore: py.ignore,
+    ignore: fromElsewhere.ignore,
   },
   async () => {
     for (
       const mode of [["--room"], [], ["--stream"], ["--stream", "--echo"]]
     ) {
-      await using server = chat("tcp-server", [
+      await using server = pysocket([
+        "tcp-server",
         "--host",
         "127.0.0.1",
         "--port",
@@ -198,16 +205,22 @@ Deno.test(
 );
 
 Deno.test(
-  `--allow ::1 on a dual-stack room admits ::1 and closes 127.0.0.1${py.why}`,
+  `--allow ::1 on a dual-stack room admits ::1 and closes 127.0.0.1${dualStack.why}`,
   {
-    ignore: py.ignore || !hasIPv6(),
+    ignore: dualStack.ignore,
   },
   async () => {
-    await using server = chat(
+    await using server = pysocket([
       "tcp-server",
-      ["--room", "-6", "--host", "::", "--port", "0", "--allow", "::1"],
-      { allowNet: true },
-    );
+      "--room",
+      "-6",
+      "--host",
+      "::",
+      "--port",
+      "0",
+      "--allow",
+      "::1",
+    ], { flags: ["--unstable-net", "--allow-net"] });
     const port = await listeningPort(server);
     assert.equal(
       (await pythonFrom("127.0.0.1", "127.0.0.1", port)).trim(),
@@ -226,12 +239,13 @@ Deno.test(
 );
 
 Deno.test(
-  `the UDP server drops a denied datagram and answers the others${py.why}`,
+  `the UDP server drops a denied datagram and answers the others${fromElsewhere.why}`,
   {
-    ignore: py.ignore,
+    ignore: fromElsewhere.ignore,
   },
   async () => {
-    await using server = chat("udp-server", [
+    await using server = pysocket([
+      "udp-server",
       "--host",
       "127.0.0.1",
       "--port",
@@ -242,10 +256,8 @@ Deno.test(
     ]);
     const port = await listeningPort(server);
     const ask = (source: string) =>
-      new Deno.Command("python3", {
-        args: [
-          "-c",
-          `import socket
+      runPython(
+        `import socket
 s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((${JSON.stringify(source)},0))
 s.settimeout(1)
@@ -254,9 +266,7 @@ try:
     print("reply %r" % s.recv(100))
 except socket.timeout:
     print("no reply")`,
-        ],
-        stdout: "piped",
-      }).output().then(({ stdout }) => new TextDecoder().decode(stdout).trim());
+      ).then(({ stdout }) => stdout.trim());
     const [denied, admitted] = await Promise.all([
       ask("127.0.0.2"),
       ask("127.0.0.1"),

@@ -8,26 +8,33 @@
  */
 
 import assert from "node:assert/strict";
+import { Child } from "../_support/process.ts";
 import {
-  chat,
+  DEFAULT_FLAGS,
   listeningPort,
-  needs,
-  Proc,
-  python,
-  tempDir,
-} from "./_chat_harness.ts";
-import { LinePeer } from "./_line_peer.ts";
-import { makeCerts } from "./_tls_certs.ts";
+  pysocket,
+  type PysocketOptions,
+} from "../_support/pysocket.ts";
+import { needs } from "../_support/platform.ts";
+import { pythonPeer } from "../_support/python.ts";
+import { tempDir } from "../_support/temp_dir.ts";
+import { sleep } from "../_support/wait.ts";
+import { LinePeer } from "../_support/line_peer.ts";
+import { makeCerts } from "../_support/tls_certs.ts";
 
 const WELCOME =
   /^\* welcome, you are (127\.0\.0\.1:\d+); (\d+) others? here; \/nick NAME renames you, \/who lists everyone, exit leaves$/;
 
-function room(args: string[] = [], options = {}): Proc {
-  return chat(
+function room(args: string[] = [], options: PysocketOptions = {}): Child {
+  return pysocket([
     "tcp-server",
-    ["--room", "--host", "127.0.0.1", "--port", "0", ...args],
-    options,
-  );
+    "--room",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    ...args,
+  ], options);
 }
 
 /** Asserts that `parts` appear in `text` in this order. */
@@ -45,7 +52,7 @@ function inOrder(text: string, parts: string[], what: string): void {
   }
 }
 
-const peers = needs("python3", "nc");
+const peers = needs("python", "nc");
 
 Deno.test(
   `room: our tcp-client, the tutorial's python client and nc chat at once, in order${peers.why}`,
@@ -56,20 +63,20 @@ Deno.test(
     await using server = room();
     const port = await listeningPort(server);
 
-    await using nc = new Proc("nc", ["127.0.0.1", String(port)]);
+    await using nc = new Child("nc", ["127.0.0.1", String(port)]);
     const a = (await nc.waitFor(
       "stdout",
       /\* welcome, you are (127\.0\.0\.1:\d+); 0 others/,
     ))[1];
 
-    await using py = python("tcp_client.py", ["127.0.0.1", String(port)]);
+    await using py = pythonPeer("tcp_client.py", ["127.0.0.1", String(port)]);
     const b = (await py.waitFor(
       "stdout",
       /server>\* welcome, you are (127\.0\.0\.1:\d+); 1 other here/,
     ))[1];
     await nc.waitFor("stdout", `* ${b} joined\n`);
 
-    await using ours = chat("tcp-client", ["--port", String(port)]);
+    await using ours = pysocket(["tcp-client", "--port", String(port)]);
     const c = (await ours.waitFor(
       "stdout",
       /server>\* welcome, you are (127\.0\.0\.1:\d+); 2 others here/,
@@ -151,9 +158,9 @@ Deno.test("room: a line-based peer's lines are framed at newlines across reads, 
   await watcher.line(`* ${name} joined`);
 
   await peer.send("first\npar");
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  await sleep(20);
   await peer.send("tial line\none\r\ntwo\n\n\r\nthr");
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  await sleep(20);
   await peer.send("ee\n");
   await watcher.line(`${name}: three`);
   await peer.send("no newline");
@@ -200,7 +207,7 @@ Deno.test("room: a turn-taking peer's reads are its messages, each sent back to 
 Deno.test("room: our tcp-client shows messages that come while it waits for a line, without sending anything", async () => {
   await using server = room();
   const port = await listeningPort(server);
-  await using ours = chat("tcp-client", ["--port", String(port)]);
+  await using ours = pysocket(["tcp-client", "--port", String(port)]);
   const name = (await ours.waitFor(
     "stdout",
     /server>\* welcome, you are (127\.0\.0\.1:\d+); 0 others here/,
@@ -322,6 +329,7 @@ Deno.test("room: --max-clients turns the next client away with a notice, and adm
 });
 
 const tls = needs("ncat", "openssl");
+const certs = needs("openssl");
 
 Deno.test(
   `room over TLS: ncat --ssl and our tcp-client --tls talk; an untrusted client fails${tls.why}`,
@@ -330,15 +338,14 @@ Deno.test(
   },
   async () => {
     const certs = await makeCerts();
-    if (typeof certs === "string") throw new Error(certs);
-    await using dir = await tempDir();
+    using dir = tempDir();
     await using server = room(
       ["--tls", "--cert", certs.serverCert, "--key", certs.serverKey],
-      { denoFlags: [`--allow-read=${certs.dir}`] },
+      { flags: [...DEFAULT_FLAGS, `--allow-read=${certs.dir}`] },
     );
     const port = await listeningPort(server);
 
-    await using ncat = new Proc("ncat", [
+    await using ncat = new Child("ncat", [
       "--ssl",
       "--ssl-verify",
       "--ssl-trustfile",
@@ -348,7 +355,8 @@ Deno.test(
       "-4",
     ]);
     await ncat.waitFor("stdout", /\* welcome, you are/);
-    await using ours = chat("tcp-client", [
+    await using ours = pysocket([
+      "tcp-client",
       "--port",
       String(port),
       "--tls",
@@ -356,7 +364,7 @@ Deno.test(
       certs.caCert,
       "--server-name",
       "localhost",
-    ], { denoFlags: [`--allow-read=${certs.dir}`] });
+    ], { flags: [...DEFAULT_FLAGS, `--allow-read=${certs.dir}`] });
     await ours.waitFor("stdout", /server>\* welcome, you are/);
     await ours.write("over tls\n");
     await ncat.waitFor("stdout", /: over tls\n/);
@@ -365,9 +373,10 @@ Deno.test(
     await ours.waitFor("stdout", /server>.*: and back\n/);
 
     // Without the CA, the certificate does not verify: exit 1, one line.
-    const untrusted = chat("tcp-client", ["--port", String(port), "--tls"], {
-      cwd: dir.path,
-    });
+    const untrusted = pysocket(
+      ["tcp-client", "--port", String(port), "--tls"],
+      { cwd: dir.path },
+    );
     const done = await untrusted.finished();
     assert.equal(done.code, 1);
     assert.match(
@@ -379,15 +388,15 @@ Deno.test(
 );
 
 Deno.test(
-  `the tutorial's chat programs over TLS; --insecure names Deno's run flag instead${tls.why}`,
+  `the tutorial's chat programs over TLS; --insecure names Deno's run flag instead${certs.why}`,
   {
-    ignore: tls.ignore,
+    ignore: certs.ignore,
   },
   async () => {
     const certs = await makeCerts();
-    if (typeof certs === "string") throw new Error(certs);
-    const read = { denoFlags: [`--allow-read=${certs.dir}`] };
-    await using server = chat("tcp-server", [
+    const read = { flags: [...DEFAULT_FLAGS, `--allow-read=${certs.dir}`] };
+    await using server = pysocket([
+      "tcp-server",
       "--host",
       "127.0.0.1",
       "--port",
@@ -398,19 +407,21 @@ Deno.test(
       certs.serverCombined,
     ], read);
     const port = await listeningPort(server);
-    const client = chat("tcp-client", [
+    const client = pysocket([
+      "tcp-client",
       "--port",
       String(port),
       "--tls",
       "--ca",
       certs.caCert,
-    ], { ...read, input: "hi over tls\nexit\n" });
+    ], { ...read, stdin: "hi over tls\nexit\n" });
     const done = await client.finished();
     assert.equal(done.code, 0, done.stderr);
     assert.equal(done.stdout, "server>hello\nserver>hi over tls\n");
     await server.waitFor("stdout", "client>hi over tls\n");
 
-    const insecure = await chat("tcp-client", [
+    const insecure = await pysocket([
+      "tcp-client",
       "--port",
       String(port),
       "--tls",

@@ -11,25 +11,34 @@
  */
 
 import assert from "node:assert/strict";
-import { freePort, needs, python } from "./_chat_harness.ts";
-import {
-  BinaryProc,
-  join,
-  pysocket,
-  random,
-  startStreamServer,
-} from "./_binary_proc.ts";
-import { AF_INET, SOCK_DGRAM, socket } from "../mod.ts";
-import { WAIT_MS, within } from "./_helpers.ts";
+import { concat, random } from "../_support/data.ts";
+import { freePort } from "../_support/net.ts";
+import { WAIT_MS } from "../_support/paths.ts";
+import { needs } from "../_support/platform.ts";
+import { Child } from "../_support/process.ts";
+import { pysocket, runPysocket, startServer } from "../_support/pysocket.ts";
+import { pythonPeer } from "../_support/python.ts";
+import { within } from "../_support/wait.ts";
+import { AF_INET, SOCK_DGRAM, socket } from "../../mod.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
 const decode = (data: Uint8Array) => new TextDecoder().decode(data);
 
-function udpServer(args: string[] = [], flags: string[] = []) {
-  return startStreamServer("udp-server", args, flags);
+/** Starts `udp-server --stream` on 127.0.0.1, port 0. */
+function udpServer(args: string[] = []) {
+  return startServer([
+    "udp-server",
+    "--stream",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    ...args,
+  ]);
 }
 
-function udpClient(port: number, args: string[] = []): BinaryProc {
+/** Starts `udp-client --stream` for the server at `port`. */
+function udpClient(port: number, args: string[] = []): Child {
   return pysocket(["udp-client", "--stream", "--port", String(port), ...args]);
 }
 
@@ -44,12 +53,12 @@ Deno.test("udp --stream: lines, raw bytes and a 100 KB line cross both ways; the
   const { server, port } = await udpServer();
   await using _server = server;
   // The server's input is all there (and ended) before any client exists.
-  const down = join([encode("for the client\n"), random(3000)]);
+  const down = concat([encode("for the client\n"), random(3000)]);
   await server.write(down);
   await server.closeStdin();
 
   await using client = udpClient(port);
-  const up = join([
+  const up = concat([
     encode("one\ntwo\n"),
     new Uint8Array([0xff, 0xfe, 0x0a]), // Invalid UTF-8, passed unchanged.
     new Uint8Array(100_000).fill(0x61), // Longer than a datagram: in pieces.
@@ -60,8 +69,8 @@ Deno.test("udp --stream: lines, raw bytes and a 100 KB line cross both ways; the
   const [c, s] = await Promise.all([client.finished(), server.finished()]);
   assert.equal(c.code, 0, c.stderr);
   assert.equal(s.code, 0, s.stderr);
-  assert.deepEqual(server.output(), up);
-  assert.deepEqual(client.output(), down);
+  assert.deepEqual(server.stdoutBytes(), up);
+  assert.deepEqual(client.stdoutBytes(), down);
   assert.equal(c.stderr, "");
   assert.match(
     s.stderr,
@@ -74,7 +83,7 @@ Deno.test("udp-server --stream talks only with its first client; udp-client --st
   await using _server = server;
   using first = peer(), stranger = peer();
   await first.sendto(encode("first 1\n"), ["127.0.0.1", port]);
-  await server.stderrMatch(/127\.0\.0\.1 connected\n/);
+  await server.waitFor("stderr", /127\.0\.0\.1 connected\n/);
   await stranger.sendto(encode("stranger\n"), ["127.0.0.1", port]);
   await first.sendto(encode("first 2\n"), ["127.0.0.1", port]);
   await server.write(encode("to the first\n"));
@@ -86,7 +95,7 @@ Deno.test("udp-server --stream talks only with its first client; udp-client --st
   assert.equal(decode(reply), "to the first\n");
   await server.closeStdin();
   assert.equal((await server.finished()).code, 0);
-  assert.equal(decode(server.output()), "first 1\nfirst 2\n");
+  assert.equal(decode(server.stdoutBytes()), "first 1\nfirst 2\n");
 
   // The client's socket is connected: the kernel drops the stranger's.
   using fake = peer();
@@ -102,7 +111,7 @@ Deno.test("udp-server --stream talks only with its first client; udp-client --st
   await fake.sendto(encode("from the server\n"), from);
   await client.closeStdin();
   assert.equal((await client.finished()).code, 0);
-  assert.equal(decode(client.output()), "from the server\n");
+  assert.equal(decode(client.stdoutBytes()), "from the server\n");
 });
 
 Deno.test("udp-server --stream --echo answers many senders at once with their own bytes; --max-message drops longer datagrams", async () => {
@@ -131,7 +140,7 @@ Deno.test("udp-server --stream --echo answers many senders at once with their ow
   } finally {
     for (const sock of senders) sock.close();
   }
-  assert.equal(server.output().length, 0); // It prints nothing per datagram.
+  assert.equal(server.stdoutBytes().length, 0); // It prints nothing per datagram.
 });
 
 Deno.test("udp-client --stream: --idle-timeout gives up in one line while input is open", async () => {
@@ -158,9 +167,7 @@ Deno.test("udp --stream: usage errors get one line and exit code 2", async () =>
       [["udp-server", "--stream", "--unix", "/tmp/x.sock"], /Unix datagram/],
     ] as const
   ) {
-    await using proc = pysocket([...args]);
-    await proc.closeStdin();
-    const done = await proc.finished();
+    const done = await runPysocket([...args]);
     assert.equal(done.code, 2, `${args.join(" ")}: ${done.stderr}`);
     assert.match(done.stderr, message);
     assert.equal(done.stderr.trim().split("\n").length, 1);
@@ -175,38 +182,38 @@ Deno.test(
   async () => {
     // ncat -u -l as the server, our client.
     const port = freePort();
-    await using listener = new BinaryProc("ncat", [
+    await using listener = new Child("ncat", [
       "-u",
       "-l",
       "-v",
       "127.0.0.1",
       String(port),
     ]);
-    await listener.stderrMatch(/Listening on 127\.0\.0\.1:\d+/);
+    await listener.waitFor("stderr", /Listening on 127\.0\.0\.1:\d+/);
     await using client = udpClient(port);
     await client.write(encode("to ncat\n"));
-    await listener.stderrMatch(/Connection from 127\.0\.0\.1/);
+    await listener.waitFor("stderr", /Connection from 127\.0\.0\.1/);
     await listener.write(encode("from ncat\n"));
     await waitForOutput(client, "from ncat\n");
     await client.closeStdin();
     assert.equal((await client.finished()).code, 0);
-    assert.equal(decode(listener.output()), "to ncat\n");
+    assert.equal(decode(listener.stdoutBytes()), "to ncat\n");
 
     // Our server, ncat -u as the client.
     const { server, port: ours } = await udpServer();
     await using _server = server;
-    await using nc = new BinaryProc("ncat", ["-u", "127.0.0.1", String(ours)]);
+    await using nc = new Child("ncat", ["-u", "127.0.0.1", String(ours)]);
     await nc.write(encode("to pysocket\n"));
-    await server.stderrMatch(/127\.0\.0\.1 connected\n/);
+    await server.waitFor("stderr", /127\.0\.0\.1 connected\n/);
     await server.write(encode("from pysocket\n"));
     await waitForOutput(nc, "from pysocket\n");
     await server.closeStdin();
     assert.equal((await server.finished()).code, 0);
-    assert.equal(decode(server.output()), "to pysocket\n");
+    assert.equal(decode(server.stdoutBytes()), "to pysocket\n");
   },
 );
 
-const py = needs("python3");
+const py = needs("python");
 
 Deno.test(
   `udp-server --stream answers the tutorial's Python client${py.why}`,
@@ -216,24 +223,24 @@ Deno.test(
     await using _server = server;
     await server.write(encode("hello, python\n"));
     await server.closeStdin();
-    await using client = python("udp_client.py", ["127.0.0.1", String(port)]);
+    await using client = pythonPeer("udp_client.py", [
+      "127.0.0.1",
+      String(port),
+    ]);
     await client.write("hi\n");
     await client.waitFor("stdout", "server>hello, python\n");
     await client.write("exit\n");
     assert.equal((await client.finished()).code, 0);
     assert.equal((await server.finished()).code, 0);
     // The tutorial sends each line without a newline: the bytes as sent.
-    assert.equal(decode(server.output()), "hiexit");
+    assert.equal(decode(server.stdoutBytes()), "hiexit");
   },
 );
 
-/** Waits until `proc`'s stdout ends with `text`. */
-async function waitForOutput(proc: BinaryProc, text: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!decode(proc.output()).endsWith(text)) {
-    if (Date.now() > deadline) {
-      throw new Error(`no ${JSON.stringify(text)} in ${decode(proc.output())}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+/** Waits until `child`'s stdout ends with `text`. */
+async function waitForOutput(child: Child, text: string): Promise<void> {
+  await child.until(
+    JSON.stringify(text),
+    () => child.stdout.endsWith(text),
+  );
 }

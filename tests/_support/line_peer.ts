@@ -1,16 +1,15 @@
 /**
- * A test-side TCP peer for the room and fault tests: a real pysocket
- * connection whose received bytes are collected in the background, so a
- * test can send, wait for a line (bounded by a deadline) and compare the
- * whole transcript at the end.
+ * A test-side TCP peer for the room, fault and terminal tests: a real
+ * connection (a pysocket socket) whose received bytes are collected in the
+ * background, so a test can send, wait for a line (bounded by a deadline)
+ * and compare the whole transcript at the end.
  *
  * @module
  */
 
-import { create_connection, type Socket } from "../mod.ts";
-
-/** How long a wait for a line may take before the test fails. */
-export const LINE_WAIT_MS = 10_000;
+import { create_connection, type Socket } from "../../mod.ts";
+import { WAIT_MS } from "./paths.ts";
+import { Waiters } from "./wait.ts";
 
 /** A connected peer that records everything it receives. */
 export class LinePeer implements AsyncDisposable {
@@ -20,9 +19,10 @@ export class LinePeer implements AsyncDisposable {
   bytes = 0;
   /** Set once the server closed (or reset) the connection. */
   ended: "closed" | "reset" | null = null;
+  /** The connection (a pysocket socket). */
   readonly sock: Socket;
   #decoder = new TextDecoder();
-  #waiters = new Set<() => void>();
+  #waiters = new Waiters();
   #reading: Promise<void>;
 
   private constructor(sock: Socket, read: boolean) {
@@ -55,17 +55,13 @@ export class LinePeer implements AsyncDisposable {
         if (data.length === 0) break;
         this.bytes += data.length;
         this.text += this.#decoder.decode(data, { stream: true });
-        this.#wake();
+        this.#waiters.notify();
       }
       this.ended = "closed";
     } catch {
       this.ended = "reset";
     }
-    this.#wake();
-  }
-
-  #wake(): void {
-    for (const wake of this.#waiters) wake();
+    this.#waiters.notify();
   }
 
   /** The complete lines received so far. */
@@ -82,23 +78,11 @@ export class LinePeer implements AsyncDisposable {
    * @param check The condition.
    * @param ms The deadline.
    */
-  async until(what: string, check: () => boolean, ms = LINE_WAIT_MS) {
-    const deadline = Date.now() + ms;
-    while (!check()) {
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        throw new Error(
-          `Gave up waiting for ${what} after ${ms} ms; received:\n${this.text}`,
-        );
-      }
-      let wake!: () => void;
-      const woken = new Promise<void>((resolve) => wake = resolve);
-      this.#waiters.add(wake);
-      const timer = setTimeout(wake, Math.min(left, 200));
-      await woken;
-      clearTimeout(timer);
-      this.#waiters.delete(wake);
-    }
+  async until(what: string, check: () => boolean, ms = WAIT_MS): Promise<void> {
+    await this.#waiters.until(what, check, {
+      ms,
+      seen: () => `received:\n${this.text}`,
+    });
   }
 
   /**
@@ -128,7 +112,7 @@ export class LinePeer implements AsyncDisposable {
     return this.ended!;
   }
 
-  /** Sends text, as UTF-8. */
+  /** Sends text, as UTF-8, or bytes. */
   async send(text: string | Uint8Array): Promise<void> {
     await this.sock.sendall(
       typeof text === "string" ? new TextEncoder().encode(text) : text,
@@ -139,27 +123,5 @@ export class LinePeer implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     this.sock.close();
     await this.#reading;
-  }
-}
-
-/**
- * The resident memory of a process, in bytes, from `/proc/PID/status`
- * (`null` where there is no `/proc`). Read with `cat`: Deno asks for
- * `--allow-all` to read `/proc` itself.
- *
- * @param pid The process id.
- */
-export async function rssOf(pid: number): Promise<number | null> {
-  try {
-    const { stdout, success } = await new Deno.Command("cat", {
-      args: [`/proc/${pid}/status`],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    if (!success) return null;
-    const kb = /VmRSS:\s+(\d+) kB/.exec(new TextDecoder().decode(stdout));
-    return kb ? Number(kb[1]) * 1024 : null;
-  } catch {
-    return null;
   }
 }

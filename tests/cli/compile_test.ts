@@ -18,41 +18,31 @@
  */
 
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
-import { TARGETS } from "../scripts/compile.ts";
+import { ROOT } from "../_support/paths.ts";
+import { Child, type Finished, probe, run } from "../_support/process.ts";
+import { tempDir } from "../_support/temp_dir.ts";
+import { TARGETS } from "../../scripts/compile.ts";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const COMPILE_SCRIPT = fileURLToPath(
-  new URL("../scripts/compile.ts", import.meta.url),
-);
+const COMPILE_SCRIPT = `${ROOT}scripts/compile.ts`;
 const EXE_SUFFIX = Deno.build.os === "windows" ? ".exe" : "";
 const DEADLINE_MS = 30_000;
+/** How long `scripts/compile.ts` may take: a build compiles cli.ts and all it imports. */
+const COMPILE_MS = 120_000;
 
 /** Runs `scripts/compile.ts` as the `compile` task does. */
-async function runCompileScript(
+function runCompileScript(
   args: string[],
   env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-run",
-      "--allow-env",
-      COMPILE_SCRIPT,
-      ...args,
-    ],
-    cwd: ROOT,
-    env,
-    stdin: "null",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code,
-    stdout: decoder.decode(stdout),
-    stderr: decoder.decode(stderr),
-  };
+): Promise<Finished> {
+  return run(Deno.execPath(), [
+    "run",
+    "--allow-read",
+    "--allow-write",
+    "--allow-run",
+    "--allow-env",
+    COMPILE_SCRIPT,
+    ...args,
+  ], { env, timeoutMs: COMPILE_MS });
 }
 
 /**
@@ -62,13 +52,9 @@ async function runCompileScript(
 function findDenort(): string | undefined {
   const fromEnv = Deno.env.get("DENORT_BIN");
   if (fromEnv) return isFile(fromEnv) ? fromEnv : undefined;
-  const info = new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json"],
-    stdin: "null",
-    stderr: "null",
-  }).outputSync();
-  if (!info.success) return undefined;
-  const { denoDir } = JSON.parse(new TextDecoder().decode(info.stdout));
+  const info = probe(Deno.execPath(), ["info", "--json"]);
+  if (info === null || info.code !== 0) return undefined;
+  const { denoDir } = JSON.parse(info.stdout);
   const zip =
     `${denoDir}/dl/release/v${Deno.version.deno}/denort-${Deno.build.target}.zip`;
   return isFile(zip) ? zip : undefined;
@@ -83,50 +69,34 @@ function isFile(path: string): boolean {
   }
 }
 
-/** A running chat server and the port it reported. */
-interface Server extends AsyncDisposable {
-  port: number;
-}
-
 /** Starts `tcp-server` or `udp-server` on port 0 and reads its real port. */
-async function startServer(exe: string, program: string): Promise<Server> {
-  const child = new Deno.Command(exe, {
-    args: [program, "--host", "127.0.0.1", "--port", "0", "--echo"],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const timer = setTimeout(() => child.kill("SIGKILL"), DEADLINE_MS);
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += value;
+async function startServer(exe: string, program: string): Promise<{
+  server: Child;
+  port: number;
+}> {
+  const server = new Child(
+    exe,
+    [program, "--host", "127.0.0.1", "--port", "0", "--echo"],
+    { lifetimeMs: DEADLINE_MS },
+  );
+  try {
+    await server.until(
+      "a first stderr line",
+      () => server.stderr.includes("\n"),
+    );
+  } catch {
+    // Reported below, with what it printed.
   }
-  // Keep draining stderr so the server never blocks on a full pipe.
-  const drained = (async () => {
-    while (!(await reader.read()).done) { /* discard */ }
-  })();
-  const stop = async () => {
-    try {
-      child.kill();
-    } catch { /* already exited */ }
-    await child.status;
-    await drained;
-    clearTimeout(timer);
-  };
-
-  const firstLine = text.split("\n")[0];
+  const firstLine = server.stderr.split("\n")[0];
   const port = Number(firstLine.match(/:(\d+)\b/)?.[1]);
   if (!port) {
-    await stop();
+    await server[Symbol.asyncDispose]();
     assert.fail(
       `${program} printed no address on its first stderr line ` +
         `(got ${JSON.stringify(firstLine)}); is DENORT_BIN a denort, not deno?`,
     );
   }
-  return { port, [Symbol.asyncDispose]: stop };
+  return { server, port };
 }
 
 /** Runs `tcp-client` or `udp-client` with scripted stdin and returns stdout. */
@@ -136,24 +106,13 @@ async function runClient(
   port: number,
   input: string,
 ): Promise<string> {
-  const child = new Deno.Command(exe, {
-    args: [program, "--host", "127.0.0.1", "--port", String(port)],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const timer = setTimeout(() => child.kill("SIGKILL"), DEADLINE_MS);
-  try {
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(input));
-    await writer.close();
-    const { code, stdout, stderr } = await child.output();
-    const decoder = new TextDecoder();
-    assert.equal(code, 0, `${program} failed: ${decoder.decode(stderr)}`);
-    return decoder.decode(stdout);
-  } finally {
-    clearTimeout(timer);
-  }
+  const { code, stdout, stderr } = await run(
+    exe,
+    [program, "--host", "127.0.0.1", "--port", String(port)],
+    { stdin: input, timeoutMs: DEADLINE_MS },
+  );
+  assert.equal(code, 0, `${program} failed: ${stderr}`);
+  return stdout;
 }
 
 Deno.test("`compile.ts --all --print` lists one least-privilege build per target", async () => {
@@ -222,34 +181,32 @@ Deno.test({
       denort,
       "PYSOCKET_REQUIRE_DENORT=1 but no denort found: set DENORT_BIN or run deno task compile first",
     );
-    const outDir = await Deno.makeTempDir({ prefix: "pysocket-compile-" });
-    try {
-      const build = await runCompileScript(["--out-dir", outDir]);
-      assert.equal(build.code, 0, `compile failed:\n${build.stderr}`);
-      const exe = `${outDir}/pysocket${EXE_SUFFIX}`;
+    using outDir = tempDir();
+    const build = await runCompileScript(["--out-dir", outDir.path]);
+    assert.equal(build.code, 0, `compile failed:\n${build.stderr}`);
+    const exe = `${outDir.path}/pysocket${EXE_SUFFIX}`;
 
-      {
-        await using server = await startServer(exe, "tcp-server");
-        const reply = await runClient(
-          exe,
-          "tcp-client",
-          server.port,
-          "hello over tcp\n",
-        );
-        assert.match(reply, /hello over tcp/);
-      }
-      {
-        await using server = await startServer(exe, "udp-server");
-        const reply = await runClient(
-          exe,
-          "udp-client",
-          server.port,
-          "hello over udp\n",
-        );
-        assert.match(reply, /hello over udp/);
-      }
-    } finally {
-      await Deno.remove(outDir, { recursive: true });
+    {
+      const { server, port } = await startServer(exe, "tcp-server");
+      await using _server = server;
+      const reply = await runClient(
+        exe,
+        "tcp-client",
+        port,
+        "hello over tcp\n",
+      );
+      assert.match(reply, /hello over tcp/);
+    }
+    {
+      const { server, port } = await startServer(exe, "udp-server");
+      await using _server = server;
+      const reply = await runClient(
+        exe,
+        "udp-client",
+        port,
+        "hello over udp\n",
+      );
+      assert.match(reply, /hello over udp/);
     }
   },
 });

@@ -8,20 +8,24 @@
  */
 
 import assert from "node:assert/strict";
-import { CLI, needs } from "./_chat_harness.ts";
+import { concat, random, sha256 } from "../_support/data.ts";
+import { needs } from "../_support/platform.ts";
 import {
-  BinaryProc,
-  join,
+  DEFAULT_FLAGS,
   pysocket,
-  random,
-  sha256,
-  startStreamServer,
-} from "./_binary_proc.ts";
-import { makeCerts } from "./_tls_certs.ts";
-import { create_connection, SHUT_WR } from "../mod.ts";
+  runPysocket,
+  startServer,
+} from "../_support/pysocket.ts";
+import { pythonChild } from "../_support/python.ts";
+import { makeCerts } from "../_support/tls_certs.ts";
+import { create_connection, SHUT_WR } from "../../mod.ts";
 
+/** Starts `tcp-server --stream` on 127.0.0.1, port 0, with `flags` added. */
 function streamServer(args: string[] = [], flags: string[] = []) {
-  return startStreamServer("tcp-server", args, flags);
+  return startServer(
+    ["tcp-server", "--stream", "--host", "127.0.0.1", "--port", "0", ...args],
+    { flags: [...DEFAULT_FLAGS, ...flags] },
+  );
 }
 
 Deno.test("--stream: 3 MiB and 2 MiB of random bytes cross at once, both checksums intact, both exit 0", async () => {
@@ -41,8 +45,8 @@ Deno.test("--stream: 3 MiB and 2 MiB of random bytes cross at once, both checksu
   const [c, s] = await Promise.all([client.finished(), server.finished()]);
   assert.equal(c.code, 0, c.stderr);
   assert.equal(s.code, 0, s.stderr);
-  assert.equal(await sha256(server.output()), await sha256(up));
-  assert.equal(await sha256(client.output()), await sha256(down));
+  assert.equal(await sha256(server.stdoutBytes()), await sha256(up));
+  assert.equal(await sha256(client.stdoutBytes()), await sha256(down));
   assert.equal(c.stderr, "");
   assert.match(
     s.stderr,
@@ -50,7 +54,7 @@ Deno.test("--stream: 3 MiB and 2 MiB of random bytes cross at once, both checksu
   );
 });
 
-const py = needs("python3");
+const py = needs("python");
 
 Deno.test(
   `--stream client: end of input shuts down sending; the answer sent after it still arrives${py.why}`,
@@ -59,8 +63,7 @@ Deno.test(
   },
   async () => {
     // A server that answers only once it has read to the end of the stream.
-    await using peer = new BinaryProc("python3", [
-      "-c",
+    await using peer = pythonChild(
       `import hashlib, socket, sys
 s = socket.create_server(("127.0.0.1", 0))
 print("listening on 127.0.0.1:%d" % s.getsockname()[1], file=sys.stderr, flush=True)
@@ -73,8 +76,10 @@ while True:
     h.update(data)
 conn.sendall(h.hexdigest().encode() + b"\\n")
 conn.close()`,
-    ]);
-    const port = Number((await peer.stderrMatch(/listening on .*:(\d+)\n/))[1]);
+    );
+    const port = Number(
+      (await peer.waitFor("stderr", /listening on .*:(\d+)\n/))[1],
+    );
     await using client = pysocket([
       "tcp-client",
       "--stream",
@@ -87,7 +92,7 @@ conn.close()`,
     const done = await client.finished();
     assert.equal(done.code, 0, done.stderr);
     assert.equal(
-      new TextDecoder().decode(client.output()),
+      new TextDecoder().decode(client.stdoutBytes()),
       `${await sha256(data)}\n`,
     );
   },
@@ -102,8 +107,7 @@ Deno.test(
     const { server, port } = await streamServer();
     await using _server = server;
     const first = random(300_000), answer = random(500_000);
-    await using peer = new BinaryProc("python3", [
-      "-c",
+    await using peer = pythonChild(
       `import hashlib, socket, sys
 s = socket.create_connection(("127.0.0.1", ${port}))
 s.sendall(sys.stdin.buffer.read())
@@ -115,22 +119,22 @@ while True:
         break
     h.update(data)
 print(h.hexdigest())`,
-    ]);
+    );
     await peer.write(first);
     await peer.closeStdin();
     // The server has all of it, and the end of stream, before it answers.
-    const deadline = Date.now() + 10_000;
-    while (server.output().length < first.length && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    assert.equal(await sha256(server.output()), await sha256(first));
+    await server.until(
+      "all the bytes sent",
+      () => server.stdoutBytes().length >= first.length,
+    );
+    assert.equal(await sha256(server.stdoutBytes()), await sha256(first));
     await server.write(answer);
     await server.closeStdin();
     const done = await server.finished();
     assert.equal(done.code, 0, done.stderr);
     await peer.finished();
     assert.equal(
-      new TextDecoder().decode(join(peer.stdout)).trim(),
+      peer.stdout.trim(),
       await sha256(answer),
     );
   },
@@ -151,7 +155,7 @@ Deno.test("--stream --echo serves 20 clients at once, each getting its own bytes
         chunks.push(chunk);
       }
       await sending;
-      return [await sha256(data), await sha256(join(chunks))];
+      return [await sha256(data), await sha256(concat(chunks))];
     }),
   );
   for (const [sent, got] of results) assert.equal(got, sent);
@@ -167,7 +171,6 @@ Deno.test(
   },
   async () => {
     const certs = await makeCerts();
-    if (typeof certs === "string") throw new Error(certs);
     const read = [`--allow-read=${certs.dir}`];
     const { server, port } = await streamServer(
       ["--tls", "--cert", certs.serverCert, "--key", certs.serverKey],
@@ -197,7 +200,7 @@ Deno.test(
       certs.caCert,
       "--port",
       String(port),
-    ], read);
+    ], { flags: [...DEFAULT_FLAGS, ...read] });
     const up = random(1 << 20), down = random(1 << 20);
     await Promise.all([
       client.write(up).then(() => client.closeStdin()),
@@ -206,8 +209,8 @@ Deno.test(
     const [c, s] = await Promise.all([client.finished(), server.finished()]);
     assert.equal(c.code, 0, c.stderr);
     assert.equal(s.code, 0, s.stderr);
-    assert.equal(await sha256(server.output()), await sha256(up));
-    assert.equal(await sha256(client.output()), await sha256(down));
+    assert.equal(await sha256(server.stdoutBytes()), await sha256(up));
+    assert.equal(await sha256(client.stdoutBytes()), await sha256(down));
   },
 );
 
@@ -242,12 +245,8 @@ Deno.test("--stream refuses --json, and --idle-timeout without a mode that uses 
       [["tcp-client", "--ca", "ca.pem"], /--ca needs --tls/],
     ] as const
   ) {
-    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--no-prompt", CLI, ...args],
-      stdout: "null",
-      stderr: "piped",
-    }).output();
+    const { code, stderr } = await runPysocket(args, { flags: [] });
     assert.equal(code, 2);
-    assert.match(new TextDecoder().decode(stderr), message);
+    assert.match(stderr, message);
   }
 });

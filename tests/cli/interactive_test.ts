@@ -10,24 +10,24 @@
  * program handled SIGINT and exited with 130 (a program killed by the
  * signal takes bash down with it and no `EXIT=` line appears).
  *
- * Needs tmux and bash; without them the tests are ignored and say so.
+ * Needs tmux, bash and Python, and a POSIX terminal's Ctrl-C; without them
+ * (on Windows, or where a command is missing) the tests are ignored and
+ * their names say why.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
-import {
-  chat,
-  CLI,
-  listeningPort,
-  needs,
-  Proc,
-  ROOT,
-  WAIT_MS,
-} from "./_chat_harness.ts";
-import { LinePeer } from "./_line_peer.ts";
+import { needs } from "../_support/platform.ts";
+import { Child, run } from "../_support/process.ts";
+import { listeningPort, pysocket, pysocketArgv } from "../_support/pysocket.ts";
+import { pythonPeerArgv } from "../_support/python.ts";
+import { ROOT, WAIT_MS } from "../_support/paths.ts";
+import { poll } from "../_support/wait.ts";
+import { LinePeer } from "../_support/line_peer.ts";
 
-const { why, ignore } = needs("tmux", "bash", "python3");
+/** Ctrl-C and Ctrl-D are a POSIX terminal's, sent by tmux. */
+const { why, ignore } = needs("signals", "tmux", "bash", "python");
 
 let sessions = 0;
 
@@ -38,15 +38,7 @@ function quote(word: string): string {
 
 /** A `deno run` command line for a chat program, as a person types it. */
 function program(name: string, flags: string[], args: string[]): string {
-  return [
-    Deno.execPath(),
-    "run",
-    "--no-prompt",
-    ...flags,
-    CLI,
-    name,
-    ...args,
-  ].map(quote).join(" ");
+  return pysocketArgv([name, ...args], flags).map(quote).join(" ");
 }
 
 /** A tmux server of our own with one session, `chat`, of named windows. */
@@ -54,11 +46,11 @@ class Terminals implements AsyncDisposable {
   readonly socket = `pysocket-test-${Deno.pid}-${++sessions}`;
   #windows: string[] = [];
   /** The tmux server, run in the foreground (-D) as our own child. */
-  #server: Proc | undefined;
+  #server: Child | undefined;
 
   /** Starts our tmux server and waits until it answers. */
   async #start(): Promise<void> {
-    this.#server = new Proc("tmux", [
+    this.#server = new Child("tmux", [
       "-u",
       "-L",
       this.socket,
@@ -66,30 +58,30 @@ class Terminals implements AsyncDisposable {
       "/dev/null",
       "-D",
     ], { lifetimeMs: 60_000 });
-    const deadline = Date.now() + WAIT_MS;
-    while (true) {
+    const server = this.#server;
+    await poll("our tmux server to answer", async () => {
       try {
         await this.tmux("list-sessions");
-        return;
+        return true;
       } catch (err) {
-        if (Date.now() > deadline || this.#server.exited) throw err;
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        if (server.exited) throw err;
+        return false;
       }
-    }
+    });
   }
 
   /** Runs a tmux command on our server and returns its stdout. */
   async tmux(...args: string[]): Promise<string> {
-    const { code, stdout, stderr } = await new Deno.Command("tmux", {
-      args: ["-u", "-L", this.socket, "-f", "/dev/null", ...args],
-      cwd: ROOT,
-      stdin: "null",
-    }).output();
-    const decoder = new TextDecoder();
-    if (code !== 0) {
-      throw new Error(`tmux ${args.join(" ")}: ${decoder.decode(stderr)}`);
-    }
-    return decoder.decode(stdout);
+    const { code, stdout, stderr } = await run("tmux", [
+      "-u",
+      "-L",
+      this.socket,
+      "-f",
+      "/dev/null",
+      ...args,
+    ]);
+    if (code !== 0) throw new Error(`tmux ${args.join(" ")}: ${stderr}`);
+    return stdout;
   }
 
   /**
@@ -160,18 +152,11 @@ class Terminals implements AsyncDisposable {
     const regexp = typeof pattern === "string"
       ? new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
       : pattern;
-    const deadline = Date.now() + timeoutMs;
-    while (true) {
-      const text = await this.screen(window);
-      const match = text.match(regexp);
-      if (match) return match;
-      if (Date.now() > deadline) {
-        throw new Error(
-          `Gave up waiting for ${regexp} in window ${window}:\n${text}`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    let text = "";
+    return await poll(`${regexp} in window ${window}`, async () => {
+      text = await this.screen(window);
+      return text.match(regexp) ?? undefined;
+    }, { ms: timeoutMs, everyMs: 50, seen: () => text });
   }
 
   /** Types text and presses Enter. */
@@ -414,7 +399,7 @@ Deno.test({
     const port = await tcpServer(terms);
     await terms.open(
       "python",
-      ["python3", "tests/peers/tcp_client.py", "127.0.0.1", String(port)]
+      pythonPeerArgv("tcp_client.py", ["127.0.0.1", String(port)])
         .map(quote).join(" "),
     );
     await terms.waitFor("python", /server>hello\nclient>$/);
@@ -747,7 +732,8 @@ Deno.test({
   ignore,
   async fn() {
     await using terms = new Terminals();
-    await using echo = chat("udp-server", [
+    await using echo = pysocket([
+      "udp-server",
       "--stream",
       "--echo",
       "--host",

@@ -3,24 +3,35 @@
  * other and with python3's `ssl` module, certificate and host name checks,
  * end of stream, large transfers, timeouts, and the configurations Deno
  * cannot honour. Certificates are made by openssl at test time
- * (`_tls_certs.ts`); without openssl every test here is skipped.
+ * (`_support/tls_certs.ts`); without openssl every test here is ignored,
+ * and says so in its name, as do the Python tests without Python.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
-import * as socket from "../mod.ts";
-import * as ssl from "../lib/ssl/mod.ts";
-import { Child, recvAll, rejectsWith, throwsWith, within } from "./_helpers.ts";
-import { makeCerts, type TlsCerts } from "./_tls_certs.ts";
+import * as socket from "../../mod.ts";
+import * as ssl from "@pysocket/pysocket/ssl";
+import { rejectsWith, throwsWith } from "../_support/assert.ts";
+import { recvAll } from "../_support/net.ts";
+import type { Child } from "../_support/process.ts";
+import { needs, type Skip } from "../_support/platform.ts";
+import { pythonChild } from "../_support/python.ts";
+import { within } from "../_support/wait.ts";
+import { makeCerts, type TlsCerts } from "../_support/tls_certs.ts";
 
-const made = await makeCerts();
-const skipReason = typeof made === "string" ? made : null;
-if (skipReason) console.warn(`tls_test.ts: skipping every test: ${skipReason}`);
-const certs = made as TlsCerts;
+const openssl = needs("openssl");
+const withPython = needs("openssl", "python");
+let certs!: TlsCerts;
+if (!openssl.ignore) certs = await makeCerts();
 
-function tlsTest(name: string, fn: () => Promise<void> | void): void {
-  Deno.test({ name, ignore: skipReason !== null, fn });
+/** A TLS test, ignored (and named so) without what `skip` names. */
+function tlsTest(
+  name: string,
+  fn: () => Promise<void> | void,
+  skip: Skip = openssl,
+): void {
+  Deno.test({ name: name + skip.why, ignore: skip.ignore, fn });
 }
 
 const enc = new TextEncoder();
@@ -104,10 +115,10 @@ async function failedHandshake(
 async function pythonServer(code: string, args: string[]): Promise<
   [Child, number]
 > {
-  const child = new Child("python3", ["-c", code, ...args], {
+  const child = pythonChild(code, args, {
     lifetimeMs: 15_000,
   });
-  await child.waitFor(/PORT \d+\n/);
+  await child.waitFor("stdout", /PORT \d+\n/);
   return [child, Number(/PORT (\d+)/.exec(child.stdout)![1])];
 }
 
@@ -406,9 +417,7 @@ tlsTest("timeouts still work on SSLSockets", async () => {
 
 tlsTest("a python3 ssl client talks to a pysocket TLS server", async () => {
   using server = await tlsServer();
-  await using child = new Child("python3", [
-    "-c",
-    PY_CLIENT,
+  await using child = pythonChild(PY_CLIENT, [
     String(addressOf(server)[1]),
     certs.caCert,
   ], { lifetimeMs: 15_000 });
@@ -418,9 +427,9 @@ tlsTest("a python3 ssl client talks to a pysocket TLS server", async () => {
   await conn.sendall(enc.encode(dec.decode(request).toUpperCase()));
   conn.close();
   const { code, stdout } = await child.finished();
-  assert.equal(code, 0, child.output());
+  assert.equal(code, 0, child.report());
   assert.match(stdout, /^REPLY HELLO FROM PYTHON TLSv1\.[23]$/m);
-});
+}, withPython);
 
 tlsTest("a pysocket TLS client talks to a python3 ssl server", async () => {
   const [child, port] = await pythonServer(PY_SERVER, [
@@ -454,7 +463,7 @@ tlsTest("a pysocket TLS client talks to a python3 ssl server", async () => {
       message: /close_notify/,
     });
   }
-});
+}, withPython);
 
 tlsTest(
   "a client certificate reaches a python3 server that requires one",
@@ -474,7 +483,7 @@ tlsTest(
       });
       await client.sendall(enc.encode("mtls"));
       assert.match(dec.decode(await recvAll(client)), /^MTLS TLSv1\.[23]$/);
-      await child.waitFor("CLIENT client");
+      await child.waitFor("stdout", "CLIENT client");
     }
     {
       // Deno.startTls cannot send a client certificate: wrap_socket says so.
@@ -502,6 +511,7 @@ tlsTest(
       assert.match(err.message, /load_cert_chain\(\)/);
     }
   },
+  withPython,
 );
 
 tlsTest(

@@ -5,7 +5,7 @@
  * peers, IPv6, Unix datagram sockets, and `--timeout` when nobody answers.
  *
  * Our programs run with stdin piped, so they print no prompts and take one
- * message per input line (the output contract in `lib/_chat.ts`); the tests
+ * message per input line (the output contract in the `./cli` module docs, `cli.ts`); the tests
  * assert whole transcripts, status lines and exit codes. The tutorial's UDP
  * server never stops by itself, and neither does `nc -u`: they are killed by
  * PID when a test ends.
@@ -14,33 +14,37 @@
  */
 
 import assert from "node:assert/strict";
+import { freePort } from "../_support/net.ts";
+import { needs } from "../_support/platform.ts";
+import { Child, lines } from "../_support/process.ts";
 import {
-  chat,
-  freePort,
-  hasIPv6,
-  lines,
-  listening,
+  listeningPath,
   listeningPort,
-  needs,
-  Proc,
-  python,
-  tempDir,
-} from "./_chat_harness.ts";
+  pysocket,
+  startServer,
+} from "../_support/pysocket.ts";
+import { pythonPeer } from "../_support/python.ts";
+import { tempDir } from "../_support/temp_dir.ts";
 
 /** What the clients say in the chats, ASCII and not. */
 const CLIENT_LINES = "héllo 世界\nsecond message\nexit\n";
 /** What the servers reply. */
 const SERVER_LINES = "reply one\n回复 二\n";
 
-/** Declares a test that needs some commands, ignored (and named so) without. */
+/** The client sends where nobody listens (any more) and waits for a reply. */
+const quietClosedPort = needs("quiet-closed-port");
+
+/**
+ * Declares a test that needs some commands or features of the system
+ * (see `needs()`), ignored (and named so) without them.
+ */
 function interop(
   name: string,
-  commands: string[],
+  requirements: Parameters<typeof needs>,
   fn: () => Promise<void>,
-  ignore = false,
 ): void {
-  const { why, ignore: missing } = needs(...commands);
-  Deno.test({ name: name + why, ignore: ignore || missing, fn });
+  const { why, ignore } = needs(...requirements);
+  Deno.test({ name: name + why, ignore, fn });
 }
 
 /** `[::1]` for IPv6 hosts, the host itself otherwise. */
@@ -55,16 +59,15 @@ function bracket(host: string): string {
 async function ourServer(
   host = "127.0.0.1",
   extra: string[] = [],
-): Promise<{ server: Proc; port: number }> {
-  const server = chat("udp-server", ["--host", host, "--port", "0", ...extra], {
-    allowNet: bracket(host),
-  });
-  try {
-    return { server, port: await listeningPort(server) };
-  } catch (err) {
-    await server[Symbol.asyncDispose]();
-    throw err;
-  }
+): Promise<{ server: Child; port: number }> {
+  return await startServer([
+    "udp-server",
+    "--host",
+    host,
+    "--port",
+    "0",
+    ...extra,
+  ], { flags: ["--unstable-net", `--allow-net=${bracket(host)}`] });
 }
 
 /**
@@ -74,20 +77,29 @@ async function ourServer(
 function ourClient(
   port: number,
   options: { input?: string; host?: string; extra?: string[] } = {},
-): Proc {
+): Child {
   const { input, host = "127.0.0.1", extra = [] } = options;
-  return chat(
+  return pysocket([
     "udp-client",
-    ["--host", host, "--port", String(port), ...extra],
-    { allowNet: `${bracket(host)}:${port},${bracket(host)}:0`, input },
-  );
+    "--host",
+    host,
+    "--port",
+    String(port),
+    ...extra,
+  ], {
+    flags: [
+      "--unstable-net",
+      `--allow-net=${bracket(host)}:${port},${bracket(host)}:0`,
+    ],
+    stdin: input,
+  });
 }
 
 interop(
   "udp-client chats with the tutorial's python UDP server",
-  ["python3"],
+  ["python"],
   async () => {
-    await using server = python("udp_server.py", ["127.0.0.1", "0"]);
+    await using server = pythonPeer("udp_server.py", ["127.0.0.1", "0"]);
     // Its input stays open: after "exit" it waits at its prompt for ever.
     await server.write(SERVER_LINES);
     const port = await listeningPort(server);
@@ -108,14 +120,18 @@ interop(
 
 interop(
   "the tutorial's python UDP client chats with udp-server, two clients in turn",
-  ["python3"],
+  ["python", "signals"],
   async () => {
     const { server, port } = await ourServer();
     await using _server = server;
     await server.write(SERVER_LINES + "third\n");
-    await using first = python("udp_client.py", ["127.0.0.1", String(port)], {
-      input: CLIENT_LINES,
-    });
+    await using first = pythonPeer(
+      "udp_client.py",
+      ["127.0.0.1", String(port)],
+      {
+        stdin: CLIENT_LINES,
+      },
+    );
     const done = await first.finished();
     assert.equal(
       done.stdout,
@@ -123,8 +139,11 @@ interop(
     );
     assert.equal(done.stderr, "");
     assert.equal(done.code, 0);
-    await using second = python("udp_client.py", ["127.0.0.1", String(port)], {
-      input: "again\nexit\n",
+    await using second = pythonPeer("udp_client.py", [
+      "127.0.0.1",
+      String(port),
+    ], {
+      stdin: "again\nexit\n",
     });
     const again = await second.finished();
     assert.equal(again.stdout, "client>server>third\nclient>");
@@ -149,12 +168,12 @@ interop(
 
 interop(
   "udp-server answers two python UDP clients in turn, each at its own address",
-  ["python3"],
+  ["python", "signals"],
   async () => {
     const { server, port } = await ourServer();
     await using _server = server;
-    await using a = python("udp_client.py", ["127.0.0.1", String(port)]);
-    await using b = python("udp_client.py", ["127.0.0.1", String(port)]);
+    await using a = pythonPeer("udp_client.py", ["127.0.0.1", String(port)]);
+    await using b = pythonPeer("udp_client.py", ["127.0.0.1", String(port)]);
     await a.write("from A\n");
     await server.waitFor("stdout", "client>from A\n");
     await b.write("from B\n");
@@ -183,9 +202,9 @@ interop(
 
 interop(
   "udp-client sends an empty line as an empty datagram, as the tutorial does",
-  ["python3"],
+  ["python"],
   async () => {
-    await using server = python("udp_server.py", ["127.0.0.1", "0"]);
+    await using server = pythonPeer("udp_server.py", ["127.0.0.1", "0"]);
     await server.write("got nothing\n");
     const port = await listeningPort(server);
     await using client = ourClient(port, { input: "\nexit\n" });
@@ -197,56 +216,64 @@ interop(
   },
 );
 
-Deno.test("end of input stops udp-server once its last reply is sent; udp-client --timeout gives up", async () => {
-  const { server, port } = await ourServer();
-  await using _server = server;
-  await server.write("reply one\n");
-  await server.closeStdin();
-  await using client = ourClient(port, {
-    input: "héllo 世界\nno reply to this\nexit\n",
-    extra: ["--timeout", "0.5"],
-  });
-  const stopped = await server.finished();
-  assert.equal(stopped.stdout, "client>héllo 世界\n");
-  // The client's session was open: the server closes it as it stops.
-  assert.deepEqual(lines(stopped.stderr), [
-    `listening on 127.0.0.1:${port}`,
-    "127.0.0.1 connected",
-    "127.0.0.1 disconnected",
-    "stopped: end of input",
-  ]);
-  assert.equal(stopped.code, 0);
-  const done = await client.finished();
-  assert.equal(done.stdout, "server>reply one\n");
-  assert.equal(
-    done.stderr,
-    `pysocket udp-client: no reply from 127.0.0.1:${port} within 0.5 s (--timeout)\n`,
-  );
-  assert.equal(done.code, 1);
-});
-
-Deno.test("udp-client --timeout: nothing listens on the port, one line and exit 1", async () => {
-  const port = freePort();
-  await using client = ourClient(port, {
-    input: "anyone?\n",
-    extra: ["--timeout", "0.3"],
-  });
-  const done = await client.finished();
-  assert.equal(done.stdout, "");
-  assert.equal(
-    done.stderr,
-    `pysocket udp-client: no reply from 127.0.0.1:${port} within 0.3 s (--timeout)\n`,
-  );
-  assert.equal(done.code, 1);
-});
-
-interop(
-  "nc -u as a client: each line is one datagram, exit ends the session",
-  ["nc"],
+Deno.test(
+  `end of input stops udp-server once its last reply is sent; udp-client --timeout gives up${quietClosedPort.why}`,
+  { ignore: quietClosedPort.ignore },
   async () => {
     const { server, port } = await ourServer();
     await using _server = server;
-    await using nc = new Proc("nc", ["-u", "127.0.0.1", String(port)]);
+    await server.write("reply one\n");
+    await server.closeStdin();
+    await using client = ourClient(port, {
+      input: "héllo 世界\nno reply to this\nexit\n",
+      extra: ["--timeout", "0.5"],
+    });
+    const stopped = await server.finished();
+    assert.equal(stopped.stdout, "client>héllo 世界\n");
+    // The client's session was open: the server closes it as it stops.
+    assert.deepEqual(lines(stopped.stderr), [
+      `listening on 127.0.0.1:${port}`,
+      "127.0.0.1 connected",
+      "127.0.0.1 disconnected",
+      "stopped: end of input",
+    ]);
+    assert.equal(stopped.code, 0);
+    const done = await client.finished();
+    assert.equal(done.stdout, "server>reply one\n");
+    assert.equal(
+      done.stderr,
+      `pysocket udp-client: no reply from 127.0.0.1:${port} within 0.5 s (--timeout)\n`,
+    );
+    assert.equal(done.code, 1);
+  },
+);
+
+Deno.test(
+  `udp-client --timeout: nothing listens on the port, one line and exit 1${quietClosedPort.why}`,
+  { ignore: quietClosedPort.ignore },
+  async () => {
+    const port = freePort();
+    await using client = ourClient(port, {
+      input: "anyone?\n",
+      extra: ["--timeout", "0.3"],
+    });
+    const done = await client.finished();
+    assert.equal(done.stdout, "");
+    assert.equal(
+      done.stderr,
+      `pysocket udp-client: no reply from 127.0.0.1:${port} within 0.3 s (--timeout)\n`,
+    );
+    assert.equal(done.code, 1);
+  },
+);
+
+interop(
+  "nc -u as a client: each line is one datagram, exit ends the session",
+  ["nc", "signals"],
+  async () => {
+    const { server, port } = await ourServer();
+    await using _server = server;
+    await using nc = new Child("nc", ["-u", "127.0.0.1", String(port)]);
     await nc.write("héllo 世界\n");
     await server.waitFor("stdout", "client>héllo 世界\n");
     await server.write("回复\n");
@@ -268,11 +295,11 @@ interop(
 
 interop(
   "nc -u: a datagram is one message, even with several lines in it (--json shows it raw)",
-  ["nc"],
+  ["nc", "signals"],
   async () => {
     const { server, port } = await ourServer("127.0.0.1", ["--json"]);
     await using _server = server;
-    await using nc = new Proc("nc", ["-u", "127.0.0.1", String(port)]);
+    await using nc = new Child("nc", ["-u", "127.0.0.1", String(port)]);
     // One write, one read by nc, one datagram.
     await nc.write("hi\nexit\n");
     await server.waitFor("stdout", /"event":"message"/);
@@ -308,7 +335,7 @@ for (const listener of ["nc", "ncat"]) {
     [listener],
     async () => {
       const port = freePort();
-      await using peer = new Proc(listener, [
+      await using peer = new Child(listener, [
         "-v",
         "-u",
         "-l",
@@ -332,11 +359,10 @@ for (const listener of ["nc", "ncat"]) {
 }
 
 interop(
-  "IPv6: udp-client and udp-server chat with the python peers on ::1" +
-    (hasIPv6() ? "" : " (ignored: no IPv6 loopback)"),
-  ["python3"],
+  "IPv6: udp-client and udp-server chat with the python peers on ::1",
+  ["python", "ipv6", "signals"],
   async () => {
-    await using pyServer = python("udp_server.py", ["::1", "0"]);
+    await using pyServer = pythonPeer("udp_server.py", ["::1", "0"]);
     await pyServer.write("reply one\n");
     const pyPort = await listeningPort(pyServer);
     await using client = ourClient(pyPort, {
@@ -353,8 +379,8 @@ interop(
     const { server, port } = await ourServer("::1", ["-6"]);
     await using _server = server;
     await server.write("reply two\n");
-    await using pyClient = python("udp_client.py", ["::1", String(port)], {
-      input: "héllo 世界\nexit\n",
+    await using pyClient = pythonPeer("udp_client.py", ["::1", String(port)], {
+      stdin: "héllo 世界\nexit\n",
     });
     const pyDone = await pyClient.finished();
     assert.equal(pyDone.stdout, "client>server>reply two\nclient>");
@@ -370,27 +396,25 @@ interop(
     ]);
     assert.equal(stopped.code, 130);
   },
-  !hasIPv6(),
 );
 
 interop(
   "Unix datagram sockets: udp-client and udp-server chat with the python peers",
-  ["python3"],
+  ["python", "unix-sockets", "signals"],
   async () => {
-    await using dir = await tempDir();
+    using dir = tempDir();
     // The exact permissions of --help: the folder, and the net for sendto.
     const unixFlags = [
       `--allow-read=${dir.path}`,
       `--allow-write=${dir.path}`,
     ];
     const pyPath = `${dir.path}/py.sock`;
-    await using pyServer = python("udp_server.py", ["--unix", pyPath]);
+    await using pyServer = pythonPeer("udp_server.py", ["--unix", pyPath]);
     await pyServer.write("reply one\n");
-    await listening(pyServer);
-    await using client = chat("udp-client", ["--unix", pyPath], {
-      allowNet: true,
-      denoFlags: unixFlags,
-      input: "héllo 世界\nexit\n",
+    await listeningPath(pyServer);
+    await using client = pysocket(["udp-client", "--unix", pyPath], {
+      flags: ["--unstable-net", ...unixFlags, "--allow-net"],
+      stdin: "héllo 世界\nexit\n",
     });
     const done = await client.finished();
     assert.equal(done.stdout, "server>reply one\n");
@@ -403,14 +427,13 @@ interop(
     ]);
 
     const ourPath = `${dir.path}/ours.sock`;
-    await using server = chat("udp-server", ["--unix", ourPath], {
-      allowNet: true,
-      denoFlags: unixFlags,
+    await using server = pysocket(["udp-server", "--unix", ourPath], {
+      flags: ["--unstable-net", ...unixFlags, "--allow-net"],
     });
-    assert.equal(await listening(server), ourPath);
+    assert.equal(await listeningPath(server), ourPath);
     await server.write("reply two\n");
-    await using pyClient = python("udp_client.py", ["--unix", ourPath], {
-      input: "héllo 世界\nexit\n",
+    await using pyClient = pythonPeer("udp_client.py", ["--unix", ourPath], {
+      stdin: "héllo 世界\nexit\n",
     });
     const pyDone = await pyClient.finished();
     assert.equal(pyDone.stdout, "client>server>reply two\nclient>");

@@ -6,25 +6,25 @@
  * that dies mid-session, and a 100 KiB message each way.
  *
  * Our programs run with stdin piped, so they print no prompts and take one
- * message per input line (the output contract in `lib/_chat.ts`); the tests
+ * message per input line (the output contract in the `./cli` module docs, `cli.ts`); the tests
  * assert whole transcripts, status lines and exit codes.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
+import { freePort } from "../_support/net.ts";
+import { needs } from "../_support/platform.ts";
+import { Child, lines } from "../_support/process.ts";
 import {
-  chat,
-  freePort,
-  hasIPv6,
-  lines,
-  listening,
+  listeningPath,
   listeningPort,
-  needs,
-  Proc,
-  python,
-  tempDir,
-} from "./_chat_harness.ts";
+  pysocket,
+  startServer,
+} from "../_support/pysocket.ts";
+import { pythonPeer } from "../_support/python.ts";
+import { tempDir } from "../_support/temp_dir.ts";
+import { poll } from "../_support/wait.ts";
 
 /** The 100 KiB message of `tests/peers/big_peer.py`. */
 const BIG = "héllo 世界 ".repeat(7314) + "abcd";
@@ -34,49 +34,50 @@ const CLIENT_LINES = "héllo 世界\nsecond message\nexit\n";
 /** What the servers reply. */
 const SERVER_LINES = "reply one\n回复 二\n";
 
-/** Declares a test that needs some commands, ignored (and named so) without. */
+/**
+ * Declares a test that needs some commands or features of the system
+ * (see `needs()`), ignored (and named so) without them.
+ */
 function interop(
   name: string,
-  commands: string[],
+  requirements: Parameters<typeof needs>,
   fn: () => Promise<void>,
-  ignore = false,
 ): void {
-  const { why, ignore: missing } = needs(...commands);
-  Deno.test({ name: name + why, ignore: ignore || missing, fn });
+  const { why, ignore } = needs(...requirements);
+  Deno.test({ name: name + why, ignore, fn });
 }
 
 /** Starts our tcp-server on a free port; stdin stays open for replies. */
 async function ourServer(
   host = "127.0.0.1",
   extra: string[] = [],
-): Promise<{ server: Proc; port: number }> {
+): Promise<{ server: Child; port: number }> {
   const bracketed = host.includes(":") ? `[${host}]` : host;
-  const server = chat("tcp-server", ["--host", host, "--port", "0", ...extra], {
-    allowNet: `${bracketed}:0`,
-  });
-  try {
-    return { server, port: await listeningPort(server) };
-  } catch (err) {
-    await server[Symbol.asyncDispose]();
-    throw err;
-  }
+  return await startServer([
+    "tcp-server",
+    "--host",
+    host,
+    "--port",
+    "0",
+    ...extra,
+  ], { flags: ["--unstable-net", `--allow-net=${bracketed}:0`] });
 }
 
 /** Starts our tcp-client with exactly the permission it needs. */
-function ourClient(port: number, input?: string, host = "127.0.0.1"): Proc {
+function ourClient(port: number, input?: string, host = "127.0.0.1"): Child {
   const bracketed = host.includes(":") ? `[${host}]` : host;
-  return chat("tcp-client", ["--host", host, "--port", String(port)], {
-    allowNet: `${bracketed}:${port}`,
-    input,
+  return pysocket(["tcp-client", "--host", host, "--port", String(port)], {
+    flags: ["--unstable-net", `--allow-net=${bracketed}:${port}`],
+    stdin: input,
   });
 }
 
 interop(
   "tcp-client chats with the tutorial's python TCP server",
-  ["python3"],
+  ["python"],
   async () => {
-    await using server = python("tcp_server.py", ["127.0.0.1", "0"], {
-      input: SERVER_LINES,
+    await using server = pythonPeer("tcp_server.py", ["127.0.0.1", "0"], {
+      stdin: SERVER_LINES,
     });
     const port = await listeningPort(server);
     await using client = ourClient(port, CLIENT_LINES);
@@ -100,14 +101,18 @@ interop(
 
 interop(
   "the tutorial's python TCP client chats with tcp-server, twice in a row",
-  ["python3"],
+  ["python", "signals"],
   async () => {
     const { server, port } = await ourServer();
     await using _server = server;
     await server.write(SERVER_LINES + "third\n");
-    await using first = python("tcp_client.py", ["127.0.0.1", String(port)], {
-      input: CLIENT_LINES,
-    });
+    await using first = pythonPeer(
+      "tcp_client.py",
+      ["127.0.0.1", String(port)],
+      {
+        stdin: CLIENT_LINES,
+      },
+    );
     const done = await first.finished();
     assert.equal(
       done.stdout,
@@ -115,8 +120,11 @@ interop(
     );
     assert.equal(done.stderr, "");
     assert.equal(done.code, 0);
-    await using second = python("tcp_client.py", ["127.0.0.1", String(port)], {
-      input: "again\nexit\n",
+    await using second = pythonPeer("tcp_client.py", [
+      "127.0.0.1",
+      String(port),
+    ], {
+      stdin: "again\nexit\n",
     });
     const again = await second.finished();
     assert.equal(again.stdout, "server>hello\nclient>server>third\nclient>");
@@ -141,13 +149,16 @@ interop(
 
 interop(
   "tcp-server --json: one JSON event per line while the python TCP client chats",
-  ["python3"],
+  ["python", "signals"],
   async () => {
     const { server, port } = await ourServer("127.0.0.1", ["--json"]);
     await using _server = server;
     await server.write("reply one\n");
-    await using client = python("tcp_client.py", ["127.0.0.1", String(port)], {
-      input: "héllo 世界\nexit\n",
+    await using client = pythonPeer("tcp_client.py", [
+      "127.0.0.1",
+      String(port),
+    ], {
+      stdin: "héllo 世界\nexit\n",
     });
     const done = await client.finished();
     assert.equal(done.stdout, "server>hello\nclient>server>reply one\nclient>");
@@ -186,7 +197,7 @@ interop(
     await using _server = server;
     await server.write("回复\n");
     await server.closeStdin();
-    await using nc = new Proc("nc", ["127.0.0.1", String(port)]);
+    await using nc = new Child("nc", ["127.0.0.1", String(port)]);
     await nc.waitFor("stdout", "hello");
     await nc.write("héllo 世界\n");
     await nc.waitFor("stdout", "hello回复");
@@ -211,14 +222,17 @@ interop(
 
 interop(
   "end of input stops tcp-server between clients once its replies are used",
-  ["python3"],
+  ["python"],
   async () => {
     const { server, port } = await ourServer();
     await using _server = server;
     await server.write("reply one\n");
     await server.closeStdin();
-    await using client = python("tcp_client.py", ["127.0.0.1", String(port)], {
-      input: "héllo 世界\nexit\n",
+    await using client = pythonPeer("tcp_client.py", [
+      "127.0.0.1",
+      String(port),
+    ], {
+      stdin: "héllo 世界\nexit\n",
     });
     const done = await client.finished();
     assert.equal(done.stdout, "server>hello\nclient>server>reply one\nclient>");
@@ -236,13 +250,13 @@ interop(
 
 interop(
   "nc as a client: printf 'hi\\nexit\\n' | nc is the message hi, then exit",
-  ["nc", "sh"],
+  ["nc", "sh", "signals"],
   async () => {
     const { server, port } = await ourServer();
     await using _server = server;
     await server.write("ok\n");
     // printf writes both lines at once: they may reach the server in one read.
-    await using nc = new Proc("sh", [
+    await using nc = new Child("sh", [
       "-c",
       `printf 'hi\\nexit\\n' | nc 127.0.0.1 ${port}`,
     ]);
@@ -267,7 +281,7 @@ for (const listener of ["nc", "ncat"]) {
     [listener],
     async () => {
       const port = freePort();
-      await using peer = new Proc(listener, ["-l", "127.0.0.1", String(port)]);
+      await using peer = new Child(listener, ["-l", "127.0.0.1", String(port)]);
       await peer.write("hello\n");
       await using client = await retryConnect(() => ourClient(port));
       await client.waitFor("stdout", "server>hello\n");
@@ -291,35 +305,36 @@ for (const listener of ["nc", "ncat"]) {
  * moment ago (nc -l) may not listen yet, and probing it would use up its
  * only connection.
  */
-async function retryConnect(start: () => Proc): Promise<Proc> {
-  const deadline = Date.now() + 5_000;
-  while (true) {
+async function retryConnect(start: () => Child): Promise<Child> {
+  let stderr = "";
+  return await poll("the listener to come up", async () => {
     const client = start();
     const state = await client.until(
       "a greeting or an exit",
       () => client.stdout.includes("server>") ? "up" : client.exited && "down",
     );
     if (state === "up") return client;
+    stderr = client.stderr;
     await client[Symbol.asyncDispose]();
-    if (Date.now() > deadline) {
-      throw new Error(`The listener never came up:\n${client.stderr}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  }, { ms: 5_000, everyMs: 50, seen: () => stderr });
 }
 
 interop(
-  "IPv6: tcp-client and tcp-server chat with the python peers on ::1" +
-    (hasIPv6() ? "" : " (ignored: no IPv6 loopback)"),
-  ["python3"],
+  "IPv6: tcp-client and tcp-server chat with the python peers on ::1",
+  ["python", "ipv6", "signals"],
   async () => {
-    await using pyServer = python("tcp_server.py", ["::1", "0"], {
-      input: "reply one\n",
+    await using pyServer = pythonPeer("tcp_server.py", ["::1", "0"], {
+      stdin: "reply one\n",
     });
     const pyPort = await listeningPort(pyServer);
-    await using client = chat("tcp-client", ["-6", "--port", String(pyPort)], {
-      allowNet: `[::1]:${pyPort}`,
-      input: "héllo 世界\nexit\n",
+    await using client = pysocket([
+      "tcp-client",
+      "-6",
+      "--port",
+      String(pyPort),
+    ], {
+      flags: ["--unstable-net", `--allow-net=[::1]:${pyPort}`],
+      stdin: "héllo 世界\nexit\n",
     });
     const done = await client.finished();
     assert.equal(done.stdout, "server>hello\nserver>reply one\n");
@@ -330,8 +345,8 @@ interop(
     const { server, port } = await ourServer("::1", ["-6"]);
     await using _server = server;
     await server.write("reply two\n");
-    await using pyClient = python("tcp_client.py", ["::1", String(port)], {
-      input: "héllo 世界\nexit\n",
+    await using pyClient = pythonPeer("tcp_client.py", ["::1", String(port)], {
+      stdin: "héllo 世界\nexit\n",
     });
     const pyDone = await pyClient.finished();
     assert.equal(
@@ -349,23 +364,26 @@ interop(
     assert.equal(stopped.stdout, "client>héllo 世界\n");
     assert.equal(stopped.code, 130);
   },
-  !hasIPv6(),
 );
 
 interop(
   "Unix stream sockets: tcp-client and tcp-server chat with the python peers",
-  ["python3"],
+  ["python", "unix-sockets", "signals"],
   async () => {
-    await using dir = await tempDir();
+    using dir = tempDir();
     const pyPath = `${dir.path}/py.sock`;
-    await using pyServer = python("tcp_server.py", ["--unix", pyPath], {
-      input: "reply one\n",
+    await using pyServer = pythonPeer("tcp_server.py", ["--unix", pyPath], {
+      stdin: "reply one\n",
     });
-    await listening(pyServer);
-    await using client = chat("tcp-client", ["--unix", pyPath], {
-      allowNet: `unix:${pyPath}`,
-      denoFlags: [`--allow-read=${pyPath}`, `--allow-write=${pyPath}`],
-      input: "héllo 世界\nexit\n",
+    await listeningPath(pyServer);
+    await using client = pysocket(["tcp-client", "--unix", pyPath], {
+      flags: [
+        "--unstable-net",
+        `--allow-read=${pyPath}`,
+        `--allow-write=${pyPath}`,
+        `--allow-net=unix:${pyPath}`,
+      ],
+      stdin: "héllo 世界\nexit\n",
     });
     const done = await client.finished();
     assert.equal(done.stdout, "server>hello\nserver>reply one\n");
@@ -378,14 +396,18 @@ interop(
     );
 
     const ourPath = `${dir.path}/ours.sock`;
-    await using server = chat("tcp-server", ["--unix", ourPath], {
-      allowNet: `unix:${ourPath}`,
-      denoFlags: [`--allow-read=${ourPath}`, `--allow-write=${ourPath}`],
+    await using server = pysocket(["tcp-server", "--unix", ourPath], {
+      flags: [
+        "--unstable-net",
+        `--allow-read=${ourPath}`,
+        `--allow-write=${ourPath}`,
+        `--allow-net=unix:${ourPath}`,
+      ],
     });
-    assert.equal(await listening(server), ourPath);
+    assert.equal(await listeningPath(server), ourPath);
     await server.write("reply two\n");
-    await using pyClient = python("tcp_client.py", ["--unix", ourPath], {
-      input: "héllo 世界\nexit\n",
+    await using pyClient = pythonPeer("tcp_client.py", ["--unix", ourPath], {
+      stdin: "héllo 世界\nexit\n",
     });
     const pyDone = await pyClient.finished();
     assert.equal(
@@ -409,12 +431,12 @@ interop(
 
 interop(
   "tcp-server reports a reset in one line and serves the next client",
-  ["python3"],
+  ["python", "signals"],
   async () => {
     const { server, port } = await ourServer();
     await using _server = server;
     await server.write("got it\nnext\n");
-    await using resetter = python("raw_peer.py", [
+    await using resetter = pythonPeer("raw_peer.py", [
       "127.0.0.1",
       String(port),
       "recv",
@@ -425,9 +447,13 @@ interop(
     const reset = await resetter.finished();
     assert.equal(reset.stdout, "server>hello\nserver>got it\n");
     await server.waitFor("stderr", /connected\n.*\n/);
-    await using next = python("tcp_client.py", ["127.0.0.1", String(port)], {
-      input: "still there?\nexit\n",
-    });
+    await using next = pythonPeer(
+      "tcp_client.py",
+      ["127.0.0.1", String(port)],
+      {
+        stdin: "still there?\nexit\n",
+      },
+    );
     const nextDone = await next.finished();
     assert.equal(nextDone.stdout, "server>hello\nclient>server>next\nclient>");
     await server.waitFor(
@@ -451,9 +477,9 @@ interop(
 for (const when of ["waited for a reply", "was idle at its prompt"]) {
   interop(
     `tcp-client says in one line that the server died while it ${when}`,
-    ["python3"],
+    ["python"],
     async () => {
-      await using server = python("tcp_server.py", ["127.0.0.1", "0"]);
+      await using server = pythonPeer("tcp_server.py", ["127.0.0.1", "0"]);
       const port = await listeningPort(server);
       await using client = ourClient(port);
       await client.waitFor("stdout", "server>hello\n");
@@ -476,11 +502,11 @@ for (const when of ["waited for a reply", "was idle at its prompt"]) {
 
 interop(
   "tcp-server notices a reset while it waits for its own reply",
-  ["python3"],
+  ["python", "signals"],
   async () => {
     const { server, port } = await ourServer();
     await using _server = server;
-    await using resetter = python("raw_peer.py", [
+    await using resetter = pythonPeer("raw_peer.py", [
       "127.0.0.1",
       String(port),
       "recv",
@@ -500,10 +526,10 @@ interop(
 
 interop(
   "tcp-client at end of input sends exit: the tutorial's server ends the session",
-  ["python3"],
+  ["python"],
   async () => {
-    await using server = python("tcp_server.py", ["127.0.0.1", "0"], {
-      input: "reply one\n",
+    await using server = pythonPeer("tcp_server.py", ["127.0.0.1", "0"], {
+      stdin: "reply one\n",
     });
     const port = await listeningPort(server);
     await using client = ourClient(port, "héllo 世界\n");
@@ -521,14 +547,17 @@ interop(
 
 interop(
   "a second client waits in tcp-server's backlog until the first leaves",
-  ["python3"],
+  ["python", "signals"],
   async () => {
     const { server, port } = await ourServer();
     await using _server = server;
     await server.write("reply one\n");
-    await using first = python("tcp_client.py", ["127.0.0.1", String(port)]);
+    await using first = pythonPeer("tcp_client.py", [
+      "127.0.0.1",
+      String(port),
+    ]);
     await first.waitFor("stdout", "server>hello\nclient>");
-    await using second = python("raw_peer.py", [
+    await using second = pythonPeer("raw_peer.py", [
       "127.0.0.1",
       String(port),
       "say:queued",
@@ -558,7 +587,7 @@ interop(
 
 interop(
   "tcp-server --timeout disconnects a silent client and serves the next",
-  ["python3"],
+  ["python", "signals"],
   async () => {
     const { server, port } = await ourServer("127.0.0.1", [
       "--timeout",
@@ -566,7 +595,7 @@ interop(
     ]);
     await using _server = server;
     await server.write("reply one\n");
-    await using silent = python("raw_peer.py", [
+    await using silent = pythonPeer("raw_peer.py", [
       "127.0.0.1",
       String(port),
       "recv",
@@ -576,9 +605,13 @@ interop(
       (await silent.finished()).stdout,
       "server>hello\nserver closed\n",
     );
-    await using next = python("tcp_client.py", ["127.0.0.1", String(port)], {
-      input: "héllo 世界\nexit\n",
-    });
+    await using next = pythonPeer(
+      "tcp_client.py",
+      ["127.0.0.1", String(port)],
+      {
+        stdin: "héllo 世界\nexit\n",
+      },
+    );
     const done = await next.finished();
     assert.equal(done.stdout, "server>hello\nclient>server>reply one\nclient>");
     await server.waitFor("stderr", /disconnected\n/);
@@ -597,16 +630,21 @@ interop(
 
 interop(
   "tcp-client --timeout gives up in one line when the server does not reply",
-  ["python3"],
+  ["python"],
   async () => {
     // The tutorial's server waits at its prompt for a reply never typed.
-    await using server = python("tcp_server.py", ["127.0.0.1", "0"]);
+    await using server = pythonPeer("tcp_server.py", ["127.0.0.1", "0"]);
     const port = await listeningPort(server);
-    await using client = chat(
+    await using client = pysocket([
       "tcp-client",
-      ["--port", String(port), "--timeout", "0.3"],
-      { allowNet: `127.0.0.1:${port}`, input: "anyone?\n" },
-    );
+      "--port",
+      String(port),
+      "--timeout",
+      "0.3",
+    ], {
+      flags: ["--unstable-net", `--allow-net=127.0.0.1:${port}`],
+      stdin: "anyone?\n",
+    });
     const done = await client.finished();
     assert.equal(done.stdout, "server>hello\n");
     assert.equal(
@@ -619,13 +657,13 @@ interop(
 
 interop(
   "tcp-server still replies to a client that half-closed after its message",
-  ["python3"],
+  ["python", "signals"],
   async () => {
     const { server, port } = await ourServer();
     await using _server = server;
     // Like `printf 'hi\n' | nc -N`: send, shut down the sending side, and
     // read the answer, which the server types after the half-close.
-    await using peer = python("raw_peer.py", [
+    await using peer = pythonPeer("raw_peer.py", [
       "127.0.0.1",
       String(port),
       "recv",
@@ -657,12 +695,12 @@ interop(
 
 interop(
   "nc -C: a CRLF line end is not part of the message either",
-  ["nc", "sh"],
+  ["nc", "sh", "signals"],
   async () => {
     const { server, port } = await ourServer();
     await using _server = server;
     await server.write("ok\n");
-    await using nc = new Proc("sh", [
+    await using nc = new Child("sh", [
       "-c",
       `printf 'hi\\nexit\\n' | nc -C 127.0.0.1 ${port}`,
     ]);
@@ -676,11 +714,11 @@ interop(
 
 interop(
   "tcp-server --echo: invalid UTF-8, terminal escapes and split characters",
-  ["python3"],
+  ["python", "signals"],
   async () => {
     const { server, port } = await ourServer("127.0.0.1", ["--echo"]);
     await using _server = server;
-    await using peer = python("raw_peer.py", [
+    await using peer = pythonPeer("raw_peer.py", [
       "127.0.0.1",
       String(port),
       "recv",
@@ -718,7 +756,7 @@ interop(
   },
 );
 
-// One recv is one message (up to 64 KiB, lib/_chat.ts BUFSIZE), as in the
+// One recv is one message (up to 64 KiB, lib/cli/_messages.ts BUFSIZE), as in the
 // tutorial: a 100 KiB message arrives as several lines whose text, joined,
 // is the message; a character is never cut between two lines.
 
@@ -732,9 +770,9 @@ function messages(text: string, prefix: string): string[] {
 
 interop(
   "tcp-client receives a 100 KiB message whole, in one line per read",
-  ["python3"],
+  ["python"],
   async () => {
-    await using peer = python("big_peer.py", [
+    await using peer = pythonPeer("big_peer.py", [
       "server-sends",
       "127.0.0.1",
       "0",
@@ -762,9 +800,9 @@ interop(
 
 interop(
   "tcp-client sends a 100 KiB line as one message",
-  ["python3"],
+  ["python"],
   async () => {
-    await using peer = python("big_peer.py", [
+    await using peer = pythonPeer("big_peer.py", [
       "server-receives",
       "127.0.0.1",
       "0",
@@ -784,13 +822,13 @@ interop(
 
 interop(
   "tcp-server sends a 100 KiB line as one reply",
-  ["python3"],
+  ["python", "signals"],
   async () => {
     const { server, port } = await ourServer();
     await using _server = server;
     // More than a pipe holds: the write ends once the server reads it.
     const written = server.write(`${BIG}\n`);
-    await using peer = python("big_peer.py", [
+    await using peer = pythonPeer("big_peer.py", [
       "client-receives",
       "127.0.0.1",
       String(port),
@@ -811,11 +849,11 @@ interop(
 
 interop(
   "tcp-server --echo receives a 100 KiB message whole, in one line per read",
-  ["python3"],
+  ["python", "signals"],
   async () => {
     const { server, port } = await ourServer("127.0.0.1", ["--echo"]);
     await using _server = server;
-    await using peer = python("big_peer.py", [
+    await using peer = pythonPeer("big_peer.py", [
       "client-sends",
       "127.0.0.1",
       String(port),

@@ -1,5 +1,6 @@
 /**
- * Throwaway certificates for `tls_test.ts`, made with openssl at test time
+ * Throwaway certificates for the TLS tests (`ssl/tls_test.ts`, and the
+ * command's `--tls` in `cli/`), made with openssl at test time
  * in a temporary directory that is removed when the test process ends.
  *
  * - a CA ("pysocket test CA"),
@@ -12,6 +13,8 @@
  *
  * @module
  */
+
+import { run } from "./process.ts";
 
 /** Paths of the generated PEM files. */
 export interface TlsCerts {
@@ -37,42 +40,21 @@ export interface TlsCerts {
 
 /** Runs openssl with `args` in `cwd`, failing with its stderr. */
 async function openssl(args: string[], cwd: string): Promise<void> {
-  const { code, stderr } = await new Deno.Command("openssl", {
-    args,
-    cwd,
-    stdout: "null",
-    stderr: "piped",
-  }).output();
+  const { code, stderr } = await run("openssl", args, { cwd });
   if (code !== 0) {
-    throw new Error(
-      `openssl ${args.join(" ")} failed (${code}):\n${
-        new TextDecoder().decode(stderr)
-      }`,
-    );
+    throw new Error(`openssl ${args.join(" ")} failed (${code}):\n${stderr}`);
   }
 }
 
 const EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
 
 /**
- * Makes the certificates, or returns why it cannot (openssl is missing).
- * The directory is removed when the process unloads.
+ * Makes the certificates. A test that calls this needs `"openssl"`
+ * (`platform.ts`). The directory is removed when the process unloads.
  *
- * @returns The paths, or the reason to skip.
+ * @returns The paths of the PEM files.
  */
-export async function makeCerts(): Promise<TlsCerts | string> {
-  try {
-    await new Deno.Command("openssl", {
-      args: ["version"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) {
-      return "openssl is not installed, so no test certificates can be made";
-    }
-    throw err;
-  }
+export async function makeCerts(): Promise<TlsCerts> {
   const dir = await Deno.makeTempDir({ prefix: "pysocket_tls_" });
   globalThis.addEventListener("unload", () => {
     try {
