@@ -100,12 +100,26 @@ Deno.test("a client that never reads is disconnected; the server's memory stays 
   // 256 MiB of lines: without a bound, most of it would wait for `stuck`.
   // With the bound, RSS still moves by tens of MiB (garbage not yet
   // collected: 16 to 53 MiB seen), so the data must dwarf that.
+  // The sender goes at the pace of the reading client, 16 lines (1 MiB)
+  // ahead at most, as a chat does: a reader that keeps up is never dropped,
+  // while the one that never reads falls behind for good.
   const LINES = 4096;
+  const AHEAD = 16;
+  const perLine = name.length + 2 + 65536;
   const line = new TextEncoder().encode("x".repeat(65535) + "\n");
-  for (let i = 0; i < LINES; i++) await sender.send(line);
+  for (let i = 0; i < LINES; i++) {
+    await sender.send(line);
+    if (i % AHEAD === AHEAD - 1) {
+      await watcher.until(
+        `line ${i + 1}`,
+        () => watcher.bytes >= (i + 1 - AHEAD) * perLine,
+        30_000,
+      );
+    }
+  }
   await watcher.until(
     "every line",
-    () => watcher.bytes >= LINES * (name.length + 2 + 65536),
+    () => watcher.bytes >= LINES * perLine,
     30_000,
   );
   await server.waitFor(
