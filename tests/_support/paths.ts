@@ -10,10 +10,13 @@ import { fileURLToPath } from "node:url";
 /** The repository root, with a trailing separator. */
 export const ROOT: string = fileURLToPath(new URL("../../", import.meta.url));
 
-/** The `pysocket` command's entry point, `cli.ts`. */
-export const CLI: string = fileURLToPath(
-  new URL("../../cli.ts", import.meta.url),
-);
+/**
+ * The `pysocket` command's entry point, `cli.ts`. `PYSOCKET_TEST_CLI`
+ * points the command's tests at another checkout's `cli.ts`, to check that
+ * a new test fails on the code before a fix.
+ */
+export const CLI: string = Deno.env.get("PYSOCKET_TEST_CLI") ??
+  fileURLToPath(new URL("../../cli.ts", import.meta.url));
 
 /** The file URL of `mod.ts`, for scripts written to temporary folders. */
 export const MOD_URL: string = new URL("../../mod.ts", import.meta.url).href;
