@@ -11,11 +11,13 @@
  * deno task bench --quick            # about a minute and a half
  * deno task bench                    # the full run, under 15 minutes
  * deno task bench --only=tcp-pingpong --rounds=3 --seconds=2
+ * deno task bench --micro            # the per-call cost, in one process (bench/micro.ts)
  * ```
  *
  * @module
  */
 import { parseArgs } from "node:util";
+import { micro } from "./micro.ts";
 import {
   capture,
   finish,
@@ -654,6 +656,8 @@ async function loadAverage(): Promise<string> {
  * @returns The exit code: 0 when the run completed (goals may still fail), 2 on bad arguments.
  */
 export async function main(args: string[]): Promise<number> {
+  // The in-process microbenchmark has its own options (bench/micro.ts).
+  if (args.includes("--micro")) return await micro(args);
   let opts: BenchOptions | null;
   try {
     opts = parseOptions(args);

@@ -21,7 +21,7 @@ import {
 } from "./_address.ts";
 import { BlockingIOError, type OSError, TimeoutError } from "./errors.ts";
 import { bindError, oserror, translateError } from "./_translate.ts";
-import { Deadline, timed } from "./_deadline.ts";
+import { Deadline, timedOne } from "./_deadline.ts";
 import { Turns } from "./_turns.ts";
 
 const ignore = () => {};
@@ -194,7 +194,7 @@ export class DatagramEngine {
         }
         let data: Uint8Array, from: Deno.Addr;
         try {
-          [data, from] = timeout === null ? await pending : await timed(
+          [data, from] = timeout === null ? await pending : await timedOne(
             pending,
             timeout,
             this.#readDeadline ??= new Deadline(),

@@ -48,6 +48,13 @@ export class Deadline {
   #firesAt = Infinity;
   #waiters: Waiter[] = [];
   #keepAlive = 0;
+  /** The wait of {@linkcode Deadline.waitOne}, reused call after call. */
+  #one = {
+    active: false,
+    at: 0,
+    reject: (_error: Error): void => {},
+    onTimeout: (): Error => new Error(),
+  };
 
   /**
    * Waits for `operation`, or rejects with `onTimeout()` once `ms` pass.
@@ -80,6 +87,37 @@ export class Deadline {
           reject(err);
         },
       );
+    });
+  }
+
+  /**
+   * {@linkcode Deadline.wait} for one wait at a time (a socket's reads, or
+   * its writes, which take turns), without allocating a record per call:
+   * the hot path of a socket with a timeout. A new call replaces the last
+   * one, which must have settled.
+   *
+   * @param operation The pending operation.
+   * @param ms The time allowed, in milliseconds.
+   * @param onTimeout Builds the error to reject with.
+   * @returns What the operation resolves to.
+   */
+  waitOne<T>(
+    operation: Promise<T>,
+    ms: number,
+    onTimeout: () => Error,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const one = this.#one;
+      one.active = true;
+      one.at = performance.now() + ms;
+      one.reject = reject;
+      one.onTimeout = onTimeout;
+      if (one.at < this.#firesAt - 1) {
+        if (this.#timer !== undefined) clearTimeout(this.#timer);
+        this.#arm(one.at);
+      }
+      // Settling first makes a later expiry a no-op: no clean-up needed.
+      operation.then(resolve, reject);
     });
   }
 
@@ -159,6 +197,7 @@ export class Deadline {
     this.#firesAt = Infinity;
     this.#waiters = [];
     this.#keepAlive = 0;
+    this.#one.active = false;
   }
 
   #add(waiter: Waiter): void {
@@ -199,6 +238,15 @@ export class Deadline {
     const now = performance.now();
     const due: Waiter[] = [];
     let next = Infinity;
+    const one = this.#one;
+    if (one.active) {
+      if (one.at <= now + 0.5) {
+        one.active = false;
+        one.reject(one.onTimeout());
+      } else {
+        next = one.at;
+      }
+    }
     const waiters = this.#waiters;
     for (let i = waiters.length - 1; i >= 0; i--) {
       const waiter = waiters[i];
@@ -255,6 +303,26 @@ export function timed<T>(
     });
   }
   return deadline.wait(operation, seconds * 1000, onTimeout);
+}
+
+/**
+ * {@linkcode timed} for the operation a socket's direction has in flight,
+ * one at a time (its calls take turns): {@linkcode Deadline.waitOne}.
+ *
+ * @param operation The pending operation.
+ * @param seconds The socket's timeout.
+ * @param deadline The socket's deadline keeper for this direction.
+ * @returns What the operation resolves to.
+ */
+export function timedOne<T>(
+  operation: Promise<T>,
+  seconds: number | null,
+  deadline: Deadline,
+): Promise<T> {
+  if (seconds === null || seconds === 0) {
+    return timed(operation, seconds, deadline);
+  }
+  return deadline.waitOne(operation, seconds * 1000, timedOut);
 }
 
 function timedOut(): Error {

@@ -19,7 +19,7 @@
 import { SHUT_RD, SHUT_WR } from "./constants.ts";
 import { BlockingIOError, type OSError, TimeoutError } from "./errors.ts";
 import { oserror, translateError } from "./_translate.ts";
-import { Deadline, timed } from "./_deadline.ts";
+import { Deadline, timedOne } from "./_deadline.ts";
 import { Turns } from "./_turns.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -136,7 +136,7 @@ export class StreamEngine {
       const pending = this.#pending ?? this.#startRead(bufsize, timeout);
       let n: number | null;
       try {
-        n = timeout === null ? await pending : await timed(
+        n = timeout === null ? await pending : await timedOne(
           pending,
           timeout,
           this.#readDeadline ??= new Deadline(),
@@ -217,18 +217,25 @@ export class StreamEngine {
    *
    * @param data The bytes.
    * @param timeout The socket's timeout.
-   * @param call The method, for messages.
    * @returns The count sent.
    */
-  send(
-    data: Uint8Array,
-    timeout: number | null,
-    call = "send",
-  ): Promise<number> {
-    const run = (left: number | null) =>
-      this.#guard(() => this.#write(data, left, call), call);
-    if (this.#writes.take()) return run(timeout);
-    return this.#afterTurn(this.#writes, timeout, run);
+  send(data: Uint8Array, timeout: number | null): Promise<number> {
+    if (this.#writes.take()) return this.#send(data, timeout);
+    return this.#afterTurn(
+      this.#writes,
+      timeout,
+      (left) => this.#send(data, left),
+    );
+  }
+
+  /** One write, with the turn held; releases it. */
+  async #send(data: Uint8Array, timeout: number | null): Promise<number> {
+    try {
+      this.#checkWritable("send");
+      return await this.#write(data, timeout, "send");
+    } finally {
+      this.#writes.release();
+    }
   }
 
   /**
@@ -238,45 +245,45 @@ export class StreamEngine {
    * @param timeout The socket's timeout.
    */
   sendall(data: Uint8Array, timeout: number | null): Promise<void> {
-    if (!this.#writes.take()) {
-      return this.#afterTurn(
-        this.#writes,
-        timeout,
-        (left) => this.#guard(() => this.#writeAll(data, left), "sendall"),
-      );
-    }
-    return this.#guard(() => this.#writeAll(data, timeout), "sendall");
+    if (this.#writes.take()) return this.#sendall(data, timeout);
+    return this.#afterTurn(
+      this.#writes,
+      timeout,
+      (left) => this.#sendall(data, left),
+    );
   }
 
-  /** Runs a write with the turn held, after checking the sending side. */
-  async #guard<T>(body: () => Promise<T>, call: string): Promise<T> {
+  /** Every byte, with the turn held; releases it. */
+  async #sendall(data: Uint8Array, timeout: number | null): Promise<void> {
     try {
-      if (this.#writeShut) {
-        throw oserror(
-          "EPIPE",
-          `cannot ${call}: the socket was shut down for writing`,
-        );
+      this.#checkWritable("sendall");
+      if (timeout === null && !this.#pendingWrite) {
+        // The common case, straight to Deno: no timeout, nothing in flight.
+        try {
+          do {
+            const n = await this.conn.write(data);
+            if (n === data.length) return;
+            data = data.subarray(n);
+          } while (data.length > 0);
+        } catch (err) {
+          throw this.#fail(err, "sendall");
+        }
+        return;
       }
-      return await body();
+      while (data.length > 0) {
+        data = data.subarray(await this.#write(data, timeout, "sendall"));
+      }
     } finally {
       this.#writes.release();
     }
   }
 
-  async #writeAll(data: Uint8Array, timeout: number | null): Promise<void> {
-    if (timeout === null && !this.#pendingWrite) {
-      // The common case, straight to Deno: no timeout, nothing in flight.
-      try {
-        while (data.length > 0) {
-          data = data.subarray(await this.conn.write(data));
-        }
-      } catch (err) {
-        throw this.#fail(err, "sendall");
-      }
-      return;
-    }
-    while (data.length > 0) {
-      data = data.subarray(await this.#write(data, timeout, "sendall"));
+  #checkWritable(call: string): void {
+    if (this.#writeShut) {
+      throw oserror(
+        "EPIPE",
+        `cannot ${call}: the socket was shut down for writing`,
+      );
     }
   }
 
@@ -299,7 +306,7 @@ export class StreamEngine {
       const pending = this.conn.write(data);
       pending.catch(ignore);
       this.#pendingWrite = pending;
-      const n = await timed(
+      const n = await timedOne(
         pending,
         timeout,
         this.#writeDeadline ??= new Deadline(),

@@ -658,7 +658,18 @@ export class Socket {
    * assert.deepEqual(addr, b.getsockname());
    * ```
    */
-  async recvfrom(bufsize: number): Promise<[Uint8Array, Address]> {
+  recvfrom(bufsize: number): Promise<[Uint8Array, Address]> {
+    const engine = this.#engine;
+    if (
+      engine instanceof DatagramEngine && !this.#closed &&
+      Number.isInteger(bufsize) && bufsize >= 0
+    ) {
+      return engine.receive(bufsize, this.#timeout, "recvfrom");
+    }
+    return this.#recvfromSlow(bufsize);
+  }
+
+  async #recvfromSlow(bufsize: number): Promise<[Uint8Array, Address]> {
     checkBufsize(bufsize, "recvfrom()");
     if (this.#type === SOCK_DGRAM) {
       return await this.#receive(bufsize, "recvfrom");
@@ -803,7 +814,28 @@ export class Socket {
    * assert.equal(data.length, 2);
    * ```
    */
-  async sendto(
+  sendto(
+    data: Buffer,
+    flagsOrAddress: Address | number,
+    address?: Address,
+  ): Promise<number> {
+    const engine = this.#engine;
+    if (
+      engine instanceof DatagramEngine && !this.#closed &&
+      data instanceof Uint8Array && typeof flagsOrAddress !== "number"
+    ) {
+      let dest: Deno.Addr;
+      try {
+        dest = engine.destination(flagsOrAddress);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      return engine.send(data, dest, "sendto");
+    }
+    return this.#sendtoSlow(data, flagsOrAddress, address);
+  }
+
+  async #sendtoSlow(
     data: Buffer,
     flagsOrAddress: Address | number,
     address?: Address,
