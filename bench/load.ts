@@ -2,15 +2,24 @@
  * `deno task load`: the servers under many concurrent clients, on
  * loopback only, bounded in count and time. Not part of the test suite.
  *
- * 1. Room: `pysocket tcp-server --room` holds `--clients` (1,000)
- *    connections; `--senders` of them send `--messages` lines each, all at
- *    once. Every client must receive every other client's broadcast
+ * For each count of `--clients` (1,000 and 5,000):
+ *
+ * 1. Room: `pysocket tcp-server --room` holds that many connections; the
+ *    time from the last connect until every client has its welcome is
+ *    measured, and the server's memory per idle client (RSS from /proc,
+ *    through `cat`). Then `--senders` of them send `--messages` lines each,
+ *    all at once: every client must receive every other client's broadcast
  *    exactly once and in the order the server printed them (its stdout is
- *    the broadcast order). Reports deliveries per second and the server's
- *    memory per client (RSS from /proc, through `cat`).
- * 2. Echo: `pysocket tcp-server --stream --echo` answers `--clients`
- *    concurrent clients that each send `--mib` MiB (1) and half-close;
- *    every byte that comes back is compared with what was sent.
+ *    the broadcast order).
+ * 2. Echo: `pysocket tcp-server --stream --echo` holds that many idle
+ *    clients (memory per idle client), then each sends `--mib` MiB (1) and
+ *    half-closes; every byte that comes back is compared with what was
+ *    sent.
+ *
+ * 3. Churn: `--churn` (20,000) short connections to a room, 200 at a time,
+ *    each waiting for its welcome and leaving: the server's memory after
+ *    them against its idle baseline, and its open descriptors before and
+ *    after (counted in /proc/PID/fd, through `ls`).
  *
  * The server runs as a child process, started through `sh -c 'ulimit -n
  * N; exec deno ...'` when the file-descriptor limit is too low (exec
@@ -44,19 +53,29 @@ const { values } = parseArgs({
   args: Deno.args,
   strict: true,
   options: {
-    clients: { type: "string", default: "1000" },
+    clients: { type: "string", default: "1000,5000" },
+    churn: { type: "string", default: "20000" },
     senders: { type: "string", default: "20" },
     messages: { type: "string", default: "100" },
     mib: { type: "string", default: "1" },
     "time-limit": { type: "string", default: "180" },
   },
 });
-const CLIENTS = Number(values.clients);
-const SENDERS = Math.min(Number(values.senders), CLIENTS);
+const COUNTS = values.clients.split(",").map(Number);
+const CHURN = Number(values.churn);
+let CLIENTS = COUNTS[0];
+let SENDERS = Math.min(Number(values.senders), CLIENTS);
 const MESSAGES = Number(values.messages);
 const ECHO_BYTES = Math.round(Number(values.mib) * MiB);
 const TIME_LIMIT_MS = Number(values["time-limit"]) * 1000;
-for (const [name, value] of Object.entries({ CLIENTS, MESSAGES, ECHO_BYTES })) {
+for (
+  const [name, value] of Object.entries({
+    CLIENTS: Math.min(...COUNTS),
+    CHURN,
+    MESSAGES,
+    ECHO_BYTES,
+  })
+) {
   if (!Number.isSafeInteger(value) || value < 1) {
     throw new RangeError(`${name} must be a whole number above 0`);
   }
@@ -79,7 +98,7 @@ function deadline<T>(promise: Promise<T>, what: string): Promise<T> {
 /** The shell prefix that raises the descriptor limit, when needed. */
 async function fdLimit(): Promise<{ limit: number; raise: number | null }> {
   const limit = Number(await capture("sh", ["-c", "ulimit -n"]) ?? "1024");
-  const need = CLIENTS * 2 + 256;
+  const need = Math.max(...COUNTS) * 2 + 256;
   return { limit, raise: limit >= need ? null : need };
 }
 
@@ -184,21 +203,18 @@ class RoomClient {
   }
 }
 
-/** Connects `count` clients in batches and waits for each welcome. */
+/** Connects `count` clients, 100 at a time. */
 async function connectAll<T>(
   port: number,
   count: number,
   make: (conn: Deno.Conn, index: number) => T,
-  ready: (client: T) => Promise<void>,
 ): Promise<T[]> {
   const clients: T[] = [];
   for (let from = 0; from < count; from += 100) {
     const batch = await Promise.all(
       Array.from({ length: Math.min(100, count - from) }, async (_, i) => {
         const conn = await Deno.connect({ hostname: HOST, port });
-        const client = make(conn, from + i);
-        await ready(client);
-        return client;
+        return make(conn, from + i);
       }),
     );
     clients.push(...batch);
@@ -206,8 +222,21 @@ async function connectAll<T>(
   return clients;
 }
 
+/** Lets the server settle, then reads its RSS. */
+async function settledRss(pid: number): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  return await readRss(pid);
+}
+
+/** The number of descriptors a process has open. */
+async function openDescriptors(pid: number): Promise<number> {
+  const listing = await capture("ls", [`/proc/${pid}/fd`]) ?? "";
+  return listing.split("\n").filter((line) => line.trim() !== "").length;
+}
+
 interface RoomResult {
   clients: number;
+  welcomeSeconds: number;
   messages: number;
   deliveries: number;
   seconds: number;
@@ -225,17 +254,17 @@ async function roomLoad(raise: number | null): Promise<RoomResult> {
     const rssBaseline = await readRss(server.pid);
     const connectStart = performance.now();
     const clients = await deadline(
-      connectAll(
-        port,
-        CLIENTS,
-        (conn) => new RoomClient(conn),
-        (c) => c.welcomed(),
-      ),
+      connectAll(port, CLIENTS, (conn) => new RoomClient(conn)),
       "connecting the room clients",
     );
     const connectSeconds = (performance.now() - connectStart) / 1000;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const rssLoaded = await readRss(server.pid);
+    const lastConnect = performance.now();
+    await deadline(
+      Promise.all(clients.map((c) => c.welcomed())),
+      "the welcomes",
+    );
+    const welcomeSeconds = (performance.now() - lastConnect) / 1000;
+    const rssLoaded = await settledRss(server.pid);
 
     const senders = clients.slice(0, SENDERS);
     const total = SENDERS * MESSAGES;
@@ -298,6 +327,7 @@ async function roomLoad(raise: number | null): Promise<RoomResult> {
     await Promise.all(clients.map((client) => client.reading));
     return {
       clients: CLIENTS,
+      welcomeSeconds,
       messages: total,
       deliveries,
       seconds,
@@ -314,6 +344,9 @@ async function roomLoad(raise: number | null): Promise<RoomResult> {
 
 interface EchoResult {
   clients: number;
+  rssBaseline: number;
+  rssIdle: number;
+  perClient: number;
   bytesEach: number;
   seconds: number;
   mibPerSecond: number;
@@ -341,11 +374,13 @@ async function echoLoad(raise: number | null): Promise<EchoResult> {
         base.subarray(at, Math.min(base.length, at + 65536)),
       );
     }
-    const start = performance.now();
+    const rssBaseline = await settledRss(server.pid);
     const conns = await deadline(
-      connectAll(port, CLIENTS, (conn) => conn, () => Promise.resolve()),
+      connectAll(port, CLIENTS, (conn) => conn),
       "connecting the echo clients",
     );
+    const rssIdle = await settledRss(server.pid);
+    const start = performance.now();
     await deadline(
       Promise.all(conns.map(async (conn, index) => {
         // Each client's bytes differ: its index leads, the rest is random.
@@ -382,6 +417,9 @@ async function echoLoad(raise: number | null): Promise<EchoResult> {
     const seconds = (performance.now() - start) / 1000;
     return {
       clients: CLIENTS,
+      rssBaseline,
+      rssIdle,
+      perClient: (rssIdle - rssBaseline) / CLIENTS,
       bytesEach: ECHO_BYTES,
       seconds,
       mibPerSecond: (CLIENTS * ECHO_BYTES) / MiB / seconds,
@@ -390,6 +428,60 @@ async function echoLoad(raise: number | null): Promise<EchoResult> {
   } finally {
     sampling = false;
     await sampler;
+    await server.kill();
+  }
+}
+
+interface ChurnResult {
+  connections: number;
+  seconds: number;
+  rssBaseline: number;
+  rssPeak: number;
+  rssAfter: number;
+  fdsBefore: number;
+  fdsAfter: number;
+}
+
+async function churnLoad(raise: number | null): Promise<ChurnResult> {
+  const { server, port } = await startServer(["--room"], raise);
+  try {
+    const rssBaseline = await settledRss(server.pid);
+    const fdsBefore = await openDescriptors(server.pid);
+    let rssPeak = rssBaseline;
+    const start = performance.now();
+    for (let done = 0; done < CHURN; done += 200) {
+      await deadline(
+        Promise.all(
+          Array.from({ length: Math.min(200, CHURN - done) }, async () => {
+            const conn = await Deno.connect({ hostname: HOST, port });
+            const client = new RoomClient(conn);
+            await client.welcomed();
+            await client.send("exit\n");
+            await client.reading;
+            conn.close();
+          }),
+        ),
+        "churning",
+      );
+      if (done % 2000 === 0) {
+        rssPeak = Math.max(rssPeak, await readRss(server.pid));
+      }
+    }
+    const seconds = (performance.now() - start) / 1000;
+    // Memory the churn took is given back once the collector has run.
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    const rssAfter = await readRss(server.pid);
+    const fdsAfter = await openDescriptors(server.pid);
+    return {
+      connections: CHURN,
+      seconds,
+      rssBaseline,
+      rssPeak,
+      rssAfter,
+      fdsBefore,
+      fdsAfter,
+    };
+  } finally {
     await server.kill();
   }
 }
@@ -410,25 +502,44 @@ async function main(): Promise<number> {
       raise ? `, raised to ${raise} for the server` : ""
     }`,
   );
-  let room: RoomResult, echo: EchoResult;
+  const rooms: RoomResult[] = [], echoes: EchoResult[] = [];
+  let churn: ChurnResult;
+  const kib = (bytes: number) => (bytes / 1024).toFixed(1);
+  const mib = (bytes: number) => (bytes / MiB).toFixed(1);
   try {
-    room = await roomLoad(raise);
+    for (const count of COUNTS) {
+      CLIENTS = count;
+      SENDERS = Math.min(Number(values.senders), CLIENTS);
+      const room = await roomLoad(raise);
+      rooms.push(room);
+      console.log(
+        `room ${room.clients}: all welcomed ${
+          room.welcomeSeconds.toFixed(2)
+        } s after the last connect; ${room.deliveries} deliveries in ${
+          room.seconds.toFixed(2)
+        } s = ${Math.round(room.perSecond)}/s; RSS ${
+          mib(room.rssBaseline)
+        } -> ${mib(room.rssLoaded)} MiB = ${
+          kib(room.perClient)
+        } KiB per client`,
+      );
+      const echo = await echoLoad(raise);
+      echoes.push(echo);
+      console.log(
+        `echo ${echo.clients}: ${kib(echo.perClient)} KiB per idle client; ${
+          echo.bytesEach / MiB
+        } MiB each, every byte back intact in ${echo.seconds.toFixed(2)} s = ${
+          echo.mibPerSecond.toFixed(0)
+        } MiB/s each way; RSS peak ${mib(echo.rssPeak)} MiB`,
+      );
+    }
+    churn = await churnLoad(raise);
     console.log(
-      `room: ${room.clients} clients, ${room.messages} messages, ${room.deliveries} deliveries in ${
-        room.seconds.toFixed(2)
-      } s = ${Math.round(room.perSecond)} deliveries/s; RSS ${
-        (room.rssBaseline / MiB).toFixed(1)
-      } -> ${(room.rssLoaded / MiB).toFixed(1)} MiB = ${
-        (room.perClient / 1024).toFixed(1)
-      } KiB per client`,
-    );
-    echo = await echoLoad(raise);
-    console.log(
-      `echo: ${echo.clients} clients x ${
-        echo.bytesEach / MiB
-      } MiB, every byte back intact in ${echo.seconds.toFixed(2)} s = ${
-        echo.mibPerSecond.toFixed(0)
-      } MiB/s each way; server RSS peak ${(echo.rssPeak / MiB).toFixed(1)} MiB`,
+      `churn: ${churn.connections} connections in ${
+        churn.seconds.toFixed(1)
+      } s; RSS ${mib(churn.rssBaseline)} -> peak ${mib(churn.rssPeak)} -> ${
+        mib(churn.rssAfter)
+      } MiB; descriptors ${churn.fdsBefore} -> ${churn.fdsAfter}`,
     );
   } catch (err) {
     console.error(`load: FAILED: ${err instanceof Error ? err.message : err}`);
@@ -440,38 +551,55 @@ async function main(): Promise<number> {
 Machine: ${where}. Loopback only; the clients run in the orchestrating
 process, the server in its own. Written by \`bench/load.ts\` on ${
     new Date().toISOString().slice(0, 10)
-  }.
+  }. Memory per client is the server's RSS with the clients connected and
+idle (1 s after the last), less its RSS before them, divided by their
+number.
 
 ## Room (\`pysocket tcp-server --room\`)
 
-| | |
-| --- | --- |
-| concurrent clients | ${room.clients} (connected in ${
-    room.connectSeconds.toFixed(2)
-  } s) |
-| messages sent | ${room.messages} (${SENDERS} senders x ${MESSAGES}, all at once) |
-| deliveries checked | ${room.deliveries}: each client got every other client's messages exactly once, in the server's order |
-| time | ${room.seconds.toFixed(2)} s |
-| throughput | ${Math.round(room.perSecond)} deliveries/s (${
-    Math.round(room.messages / room.seconds)
-  } messages in/s) |
-| server RSS | ${(room.rssBaseline / MiB).toFixed(1)} MiB idle, ${
-    (room.rssLoaded / MiB).toFixed(1)
-  } MiB with ${room.clients} clients |
-| memory per client | ${(room.perClient / 1024).toFixed(1)} KiB |
+| clients | connected in | all welcomed after the last connect | memory per idle client | broadcast burst | deliveries checked |
+| ---: | ---: | ---: | ---: | --- | --- |
+${
+    rooms.map((r) =>
+      `| ${r.clients} | ${r.connectSeconds.toFixed(2)} s | ${
+        r.welcomeSeconds.toFixed(2)
+      } s | ${kib(r.perClient)} KiB (${mib(r.rssBaseline)} -> ${
+        mib(r.rssLoaded)
+      } MiB) | ${r.messages} messages in ${r.seconds.toFixed(2)} s, ${
+        Math.round(r.perSecond)
+      } deliveries/s | ${r.deliveries}: every broadcast exactly once, in the server's order |`
+    ).join("\n")
+  }
 
 ## Echo (\`pysocket tcp-server --stream --echo\`)
 
+| clients | memory per idle client | traffic | result |
+| ---: | ---: | --- | --- |
+${
+    echoes.map((e) =>
+      `| ${e.clients} | ${kib(e.perClient)} KiB (${mib(e.rssBaseline)} -> ${
+        mib(e.rssIdle)
+      } MiB) | ${e.bytesEach / MiB} MiB each way per client in ${
+        e.seconds.toFixed(2)
+      } s (${e.mibPerSecond.toFixed(0)} MiB/s), RSS peak ${
+        mib(e.rssPeak)
+      } MiB | every byte back intact |`
+    ).join("\n")
+  }
+
+## Churn (\`--room\`, short connections)
+
 | | |
 | --- | --- |
-| concurrent clients | ${echo.clients}, each sending ${
-    echo.bytesEach / MiB
-  } MiB then half-closing |
-| result | every byte came back intact (compared byte for byte) |
-| time | ${echo.seconds.toFixed(2)} s (${
-    echo.mibPerSecond.toFixed(0)
-  } MiB/s each way) |
-| server RSS peak | ${(echo.rssPeak / MiB).toFixed(1)} MiB |
+| connections | ${churn.connections}, 200 at a time, each welcomed then leaving (${
+    churn.seconds.toFixed(1)
+  } s) |
+| server RSS | ${mib(churn.rssBaseline)} MiB idle, ${
+    mib(churn.rssPeak)
+  } MiB at most during, ${mib(churn.rssAfter)} MiB 4 s after (${
+    mib(churn.rssAfter - churn.rssBaseline)
+  } MiB above idle) |
+| open descriptors | ${churn.fdsBefore} before, ${churn.fdsAfter} after |
 `;
   await Deno.writeTextFile(`${ROOT}/bench/results/load.md`, report);
   console.log("load: wrote bench/results/load.md");

@@ -305,17 +305,27 @@ export class Run {
           ? incoming
           : new Promise<never>(() => {})
       );
-    let peer = peerNext && watch(peerNext);
+    // One wait for input per call, however many messages come meanwhile:
+    // each round's winner wakes the current round (racing the same
+    // promise again and again would pile reactions onto it).
+    let wake: (event: Incoming | null) => void = () => {};
+    let round = new Promise<Incoming | null>((resolve) => wake = resolve);
+    let inputHooked = false;
+    const hookPeer = (pending: Promise<Incoming>) =>
+      watch(pending).then((event) => wake(event));
+    if (peerNext) hookPeer(peerNext);
     while (true) {
       if (!input.ready) {
         this.#showPrompt(prompt);
         input.keepLines();
-        const waiting = input.wait().then(() => null);
-        const event = peer
-          ? await Promise.race([waiting, peer])
-          : await waiting;
+        if (!inputHooked) {
+          inputHooked = true;
+          input.wait().then(() => wake(null));
+        }
+        const event = await round;
+        round = new Promise((resolve) => wake = resolve);
         if (event?.kind === "message") {
-          peer = watch(onMessage!(event));
+          hookPeer(onMessage!(event));
           continue; // Shown; the prompt comes again, and the wait goes on.
         }
         if (event) {
@@ -323,6 +333,8 @@ export class Run {
           if (this.interactive) input.dropLines();
           return { kind: "gone", incoming: event };
         }
+        inputHooked = false;
+        if (!input.ready) continue;
       }
       let line: string | null;
       try {

@@ -114,17 +114,22 @@ export async function serve(
   let active = 0;
   let slotFreed = Promise.withResolvers<void>();
   let exhausted = false;
-  const stopped = options.stop?.then(() => null) ?? new Promise<null>(() => {});
+  // Stopping closes the listener, which ends a pending accept. (Racing
+  // each accept against a promise that may never settle would leave one
+  // reaction on it per connection, for the life of the server.)
+  let stopping = false;
+  options.stop?.then(() => {
+    stopping = true;
+    server.close();
+  });
   try {
     while (true) {
       let accepted: [Socket, Address];
       try {
-        const accepting = server.accept();
-        accepting.catch(() => {}); // It fails once closed, if it lost the race.
-        const first = await Promise.race([accepting, stopped]);
-        if (first === null) return options.onStop?.() ?? 0;
-        accepted = first;
+        if (stopping) return options.onStop?.() ?? 0;
+        accepted = await server.accept();
       } catch (err) {
+        if (stopping) return options.onStop?.() ?? 0;
         if (run.closed) return 130;
         if (outOfDescriptors(err)) {
           if (!exhausted) {

@@ -198,22 +198,33 @@ async function chat(run: Run): Promise<number> {
     });
   };
   // With no reply left, the next datagram could not be answered: stop,
-  // closing the sessions still open.
-  const exhausted = run.inputExhausted().then(() => null);
+  // closing the sessions still open. Stopping closes the socket, which
+  // ends a pending receive (racing each receive against a promise that may
+  // never settle would keep one reaction per datagram).
+  let stopping = false;
+  let receiving = false;
+  run.inputExhausted().then(() => {
+    stopping = true;
+    // Only a wait for the next datagram is cut short, not a reply.
+    if (receiving) sock.close();
+  });
+  const stop = () => {
+    for (const peer of sessions.keys()) {
+      run.emit({ event: "disconnected", peer, reason: "end of input" });
+    }
+    run.emit({ event: "stopped", reason: "end of input" });
+    return 0;
+  };
   while (true) {
     let data: Uint8Array, address: Address;
     try {
-      const receiving = sock.recvfrom(BUFSIZE);
-      receiving.catch(() => {}); // It fails once closed, if it lost the race.
-      const received = await Promise.race([receiving, exhausted]);
-      if (!received) {
-        for (const peer of sessions.keys()) {
-          run.emit({ event: "disconnected", peer, reason: "end of input" });
-        }
-        run.emit({ event: "stopped", reason: "end of input" });
-        return 0;
+      if (stopping) return stop();
+      receiving = true;
+      try {
+        [data, address] = await sock.recvfrom(BUFSIZE);
+      } finally {
+        receiving = false;
       }
-      [data, address] = received;
       // --allow/--deny and --max-message: refused datagrams are dropped
       // without a line, so a flood of them cannot flood the output.
       if (
@@ -222,6 +233,7 @@ async function chat(run: Run): Promise<number> {
           !access.allows(typeof address === "string" ? address : address[0]))
       ) continue;
     } catch (err) {
+      if (stopping) return stop();
       if (run.closed) return 130;
       if (err instanceof ConnectionResetError) {
         // Windows: a reply sent earlier found no one. Not a reason to stop.

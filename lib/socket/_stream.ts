@@ -170,7 +170,12 @@ export class StreamEngine {
   #startRead(bufsize: number, timeout: number | null): Promise<number | null> {
     bufsize = Math.min(bufsize, MAX_READ);
     let scratch = this.#scratch;
-    if (scratch.length < bufsize) {
+    // A buffer too small is replaced; one far too large is too, so a
+    // connection that went quiet after a burst does not keep its memory.
+    if (
+      scratch.length < bufsize ||
+      (scratch.length > 4 * bufsize && scratch.length > 4096)
+    ) {
       scratch = new Uint8Array(bufsize);
       if (bufsize <= MAX_SCRATCH) this.#scratch = scratch;
     }

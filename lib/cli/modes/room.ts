@@ -93,8 +93,13 @@ export const PAUSE_SECONDS = 0.1;
 /** How long a leaving or refused client's last notice may take to go out. */
 const NOTICE_SECONDS = 1;
 
-/** Size of each read. */
-const READ_SIZE = 16384;
+/**
+ * Sizes of a member's reads: small while it is idle (a thousand idle
+ * members hold a thousand pending reads), doubling while reads come back
+ * full, halving when they come back mostly empty.
+ */
+const READ_MIN = 1024;
+const READ_MAX = 16384;
 
 const ENCODER = new TextEncoder();
 const DECODER = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -115,6 +120,9 @@ class Framer {
   #idleTimeout: number | null;
   #timer = new Deadline();
   #pending: Promise<Uint8Array> | null = null;
+  #size = READ_MIN;
+  /** The size the pending (or last) read asked for. */
+  #asked = READ_MIN;
   #partial: Uint8Array[] = [];
   #partialSize = 0;
   #ready: Incoming[] = [];
@@ -137,13 +145,21 @@ class Framer {
   /** The next read, or `TIMED_OUT` when `seconds` pass first. */
   async #read(seconds: number | null): Promise<Uint8Array | typeof TIMED_OUT> {
     if (!this.#pending) {
-      this.#pending = this.#sock.recv(READ_SIZE);
+      this.#asked = this.#size;
+      this.#pending = this.#sock.recv(this.#size);
       // If the socket is closed while nobody awaits this read.
       this.#pending.catch(() => {});
     }
     try {
       const result = await this.#timer.within(this.#pending, seconds);
-      if (result !== TIMED_OUT) this.#pending = null;
+      if (result !== TIMED_OUT) {
+        this.#pending = null;
+        if (result.length === this.#asked) {
+          this.#size = Math.min(READ_MAX, this.#asked * 2);
+        } else if (result.length < this.#asked / 4) {
+          this.#size = Math.max(READ_MIN, this.#asked / 2);
+        }
+      }
       return result;
     } catch (err) {
       this.#pending = null;
@@ -238,7 +254,7 @@ class Framer {
         this.#partialSize += rest.length;
         if (this.#partialSize > this.#maxMessage) {
           this.#ready.push({ kind: "end", reason: "too long" });
-        } else if (!this.#lineBased && data.length < READ_SIZE) {
+        } else if (!this.#lineBased && data.length < this.#asked) {
           // A turn-taking peer: this read is the message.
           const message = this.#take();
           if (message) this.#ready.push(message);

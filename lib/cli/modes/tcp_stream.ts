@@ -51,6 +51,9 @@ import { peerName, type Run } from "../_run.ts";
 import { serve, type Session } from "../_server.ts";
 import { connectClient } from "../_sockets.ts";
 
+/** The first read of an echo session; reads grow to {@linkcode CHUNK}. */
+const ECHO_MIN = 1024;
+
 /** Size of each read, from standard input and from the socket. */
 const CHUNK = 65536;
 
@@ -339,11 +342,16 @@ async function echo(run: Run, { sock, peer }: Session): Promise<void> {
   try {
     run.emit({ event: "connected", peer });
     sock.settimeout(idleTimeout);
-    const buffer = new Uint8Array(CHUNK);
+    // Small while the client is idle, growing while its bytes flow.
+    let buffer = new Uint8Array(ECHO_MIN);
     while (true) {
       const n = await sock.recv_into(buffer);
       if (n === 0) break;
       await sock.sendall(buffer.subarray(0, n));
+      if (n === buffer.length && n < CHUNK) buffer = new Uint8Array(n * 2);
+      else if (n < buffer.length / 4 && buffer.length > ECHO_MIN) {
+        buffer = new Uint8Array(buffer.length / 2);
+      }
     }
     await sock.shutdown(SHUT_WR);
     run.emit({ event: "disconnected", peer, reason: "closed" });
