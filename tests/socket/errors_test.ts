@@ -1,18 +1,28 @@
 /**
  * Python's exception classes and numbers: the hierarchy, the aliases, the
- * errno and socket constants compared with python3's on this machine, and
- * real refused and reset connections arriving as Python's errors.
+ * errno and socket constants compared with python3's on this machine; real
+ * refused and reset connections arriving as Python's errors, and a client
+ * reset before `accept()` skipped; bad arguments and impossible addresses
+ * (a long AF_UNIX path, a directory, a NUL in a host, port 0, sizes and
+ * timeouts out of range) raising Python's errors, never a raw JavaScript
+ * one.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
 import * as socket from "../../mod.ts";
-import { rejectsWith } from "../_support/assert.ts";
+import {
+  type ErrorClass,
+  rejectsWith,
+  throwsWith,
+} from "../_support/assert.ts";
 import { text } from "../_support/data.ts";
-import { freePort, portOf, tcpPair } from "../_support/net.ts";
+import { freePort, portOf, recvExactly, tcpPair } from "../_support/net.ts";
 import { needs, notOn, onlyOn } from "../_support/platform.ts";
-import { pythonChild, pythonJson } from "../_support/python.ts";
+import { pythonChild, pythonJson, runPython } from "../_support/python.ts";
+import { tempDir } from "../_support/temp_dir.ts";
+import { sleep } from "../_support/wait.ts";
 
 const { bytes, errno } = socket;
 
@@ -43,6 +53,14 @@ const UNREAD_RESET = onlyOn(
 );
 const pythonUnreadReset = needs("python", UNREAD_RESET);
 const unreadReset = needs(UNREAD_RESET);
+/**
+ * pysocket refuses port 0 itself; Python reports the kernel's answer to a
+ * connect there, which is Linux's ECONNREFUSED.
+ */
+const pythonPortZero = needs(
+  "python",
+  onlyOn(["linux"], "compares with Linux's answer to a connect to port 0"),
+);
 
 // deno-lint-ignore no-explicit-any
 type AnyClass = abstract new (...args: any[]) => unknown;
@@ -360,3 +378,244 @@ Deno.test("bad arguments are TypeError or RangeError, not OSError", async () => 
   await assert.rejects(sock.recv(-1), RangeError);
   await assert.rejects(sock.shutdown(7), RangeError);
 });
+
+Deno.test(
+  `a client that resets its connection (SO_LINGER 0) before accept() is skipped: accept() returns the next client${python.why}`,
+  { ignore: python.ignore },
+  async () => {
+    using server = socket.socket();
+    server.bind(["127.0.0.1", 0]);
+    server.listen();
+    server.settimeout(2);
+    const reset = await runPython(
+      `
+import socket, struct, sys
+sk = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+sk.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+sk.close()
+print("reset")
+`,
+      [String(portOf(server.getsockname()))],
+    );
+    assert.equal(reset.code, 0, reset.stderr);
+    assert.equal(reset.stdout, "reset\n");
+    // The kernel has the reset once close() returned; a moment more for
+    // the listener's queue to show it.
+    await sleep(20);
+    using good = socket.socket();
+    await good.connect(server.getsockname());
+    await good.sendall(bytes("good"));
+    const [conn, addr] = await server.accept();
+    using _conn = conn;
+    assert.deepEqual(addr, good.getsockname());
+    assert.equal(text(await recvExactly(conn, 4)), "good");
+  },
+);
+
+// Bad arguments and impossible addresses: Python's errors, never a raw
+// JavaScript one.
+
+Deno.test(
+  `an AF_UNIX path too long for the OS throws OSError "AF_UNIX path too long" from bind() and connect(), as python3 does${pythonAfUnix.why}`,
+  { ignore: pythonAfUnix.ignore },
+  async () => {
+    const path = `/tmp/${"x".repeat(200)}.sock`;
+    const python = await pythonJson<string[]>(
+      "[message(s.bind), message(s.connect)]",
+      `
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+def message(call):
+    try:
+        call(${JSON.stringify(path)})
+    except OSError as e:
+        return [type(e).__name__, e.errno, str(e)]
+`,
+    );
+    assert.deepEqual(python, [
+      ["OSError", null, "AF_UNIX path too long"],
+      ["OSError", null, "AF_UNIX path too long"],
+    ]);
+    using server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM);
+    const bound = throwsWith(() => server.bind(path), socket.OSError, {
+      errno: null,
+      message: /^AF_UNIX path too long\b/,
+    }, "bind()");
+    assert.equal(bound.constructor, socket.OSError);
+    using client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM);
+    const connected = await rejectsWith(client.connect(path), socket.OSError, {
+      errno: null,
+      message: /^AF_UNIX path too long\b/,
+    }, "connect()");
+    assert.equal(connected.constructor, socket.OSError);
+  },
+);
+
+Deno.test(
+  `binding an AF_UNIX socket to a directory throws OSError EADDRINUSE, as python3 does, and the message says it is a directory${pythonAfUnix.why}`,
+  { ignore: pythonAfUnix.ignore },
+  async () => {
+    using dir = tempDir();
+    const python = await pythonJson<number>(
+      "code",
+      `
+try:
+    socket.socket(socket.AF_UNIX, socket.SOCK_STREAM).bind(${
+        JSON.stringify(dir.path)
+      })
+except OSError as e:
+    code = e.errno
+`,
+    );
+    assert.equal(python, errno.EADDRINUSE);
+    using sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM);
+    const err = throwsWith(() => sock.bind(dir.path), socket.OSError, {
+      errno: errno.EADDRINUSE,
+    });
+    assert.match(err.message, /it is a directory/);
+    assert.doesNotMatch(err.message, /port/);
+  },
+);
+
+Deno.test("connect([]) throws TypeError naming the address shape it wants", async () => {
+  using sock = socket.socket();
+  // deno-lint-ignore no-explicit-any
+  const err = await rejectsWith(sock.connect([] as any), TypeError);
+  assert.match(err.message, /AF_INET address must be \[host, port\]/);
+  using six = socket.socket(socket.AF_INET6);
+  // deno-lint-ignore no-explicit-any
+  const err6 = await rejectsWith(six.connect([] as any), TypeError);
+  assert.match(err6.message, /AF_INET6 address must be/);
+});
+
+Deno.test("recv(2**53) on a connected socket returns the bytes waiting instead of failing to allocate", async () => {
+  using pair = await tcpPair();
+  await pair.client.sendall(bytes("data"));
+  let got = "";
+  while (got.length < 4) {
+    const chunk = await pair.conn.recv(2 ** 53);
+    assert.notEqual(chunk.length, 0, "end of stream");
+    got += text(chunk);
+  }
+  assert.equal(got, "data");
+});
+
+Deno.test(
+  `create_connection() to port 0 throws ConnectionRefusedError with errno ECONNREFUSED, as python3 does${pythonPortZero.why}`,
+  { ignore: pythonPortZero.ignore },
+  async () => {
+    const python = await pythonJson<[string, number]>(
+      "result",
+      `
+try:
+    socket.create_connection(("127.0.0.1", 0), timeout=2)
+except OSError as e:
+    result = [type(e).__name__, e.errno]
+`,
+    );
+    assert.deepEqual(python, ["ConnectionRefusedError", errno.ECONNREFUSED]);
+    await rejectsWith(
+      socket.create_connection(["127.0.0.1", 0], 2),
+      socket.ConnectionRefusedError,
+      { errno: errno.ECONNREFUSED },
+    );
+  },
+);
+
+Deno.test("a host with a NUL character throws ValueError from create_connection(), getaddrinfo() and connect(), before any lookup", async () => {
+  const host = "local\0host";
+  await rejectsWith(
+    socket.create_connection([host, 80], 2),
+    socket.ValueError,
+    { message: /embedded null character/ },
+    "create_connection()",
+  );
+  await rejectsWith(
+    socket.getaddrinfo(host, 80),
+    socket.ValueError,
+    { message: /embedded null character/ },
+    "getaddrinfo()",
+  );
+  using sock = socket.socket();
+  await rejectsWith(
+    sock.connect([host, 80]),
+    socket.ValueError,
+    { message: /embedded null character/ },
+    "connect()",
+  );
+});
+
+Deno.test(
+  `gethostbyname("") is "0.0.0.0", as in python3${python.why}`,
+  { ignore: python.ignore },
+  async () => {
+    const python = await pythonJson<string>('socket.gethostbyname("")');
+    assert.equal(python, "0.0.0.0");
+    assert.equal(await socket.gethostbyname(""), python);
+  },
+);
+
+Deno.test(
+  `bad sizes, ports and timeouts throw ValueError or OverflowError (RangeErrors) where python3 raises them${python.why}`,
+  { ignore: python.ignore },
+  async () => {
+    using pair = await tcpPair();
+    const { conn } = pair;
+    const ours: Record<string, () => unknown> = {
+      "recv(-1)": () => conn.recv(-1),
+      "recvfrom(-1)": () => conn.recvfrom(-1),
+      "recv_into(buf, -1)": () => conn.recv_into(new Uint8Array(4), -1),
+      "bind port 70000": () => socket.socket().bind(["127.0.0.1", 70000]),
+      "connect port 70000": () => socket.socket().connect(["127.0.0.1", 70000]),
+      "settimeout(-1)": () => socket.socket().settimeout(-1),
+      "settimeout(Infinity)": () => socket.socket().settimeout(Infinity),
+      "settimeout(1e7)": () => socket.socket().settimeout(1e7),
+    };
+    const python = await pythonJson<Record<string, string>>(
+      "{name: outcome(call) for name, call in CASES.items()}",
+      `
+srv = socket.socket()
+srv.bind(("127.0.0.1", 0))
+srv.listen()
+conn = socket.create_connection(srv.getsockname())
+def outcome(call):
+    try:
+        call()
+        return "ok"
+    except Exception as e:
+        return type(e).__name__
+CASES = {
+    "recv(-1)": lambda: conn.recv(-1),
+    "recvfrom(-1)": lambda: conn.recvfrom(-1),
+    "recv_into(buf, -1)": lambda: conn.recv_into(bytearray(4), -1),
+    "bind port 70000": lambda: socket.socket().bind(("127.0.0.1", 70000)),
+    "connect port 70000": lambda: socket.socket().connect(("127.0.0.1", 70000)),
+    "settimeout(-1)": lambda: socket.socket().settimeout(-1),
+    "settimeout(Infinity)": lambda: socket.socket().settimeout(float("inf")),
+    "settimeout(1e7)": lambda: socket.socket().settimeout(1e7),
+}
+`,
+    );
+    const classes: Record<string, ErrorClass<RangeError>> = {
+      ValueError: socket.ValueError,
+      OverflowError: socket.OverflowError,
+    };
+    const mine: Record<string, string> = {};
+    for (const [name, call] of Object.entries(ours)) {
+      try {
+        await call();
+        mine[name] = "ok";
+      } catch (err) {
+        const expected = classes[python[name]];
+        mine[name] = expected && err instanceof expected
+          ? python[name]
+          : `${(err as Error).constructor.name}: ${(err as Error).message}`;
+      }
+    }
+    assert.deepEqual(mine, python);
+    assert.ok(new socket.ValueError() instanceof RangeError);
+    assert.ok(new socket.OverflowError() instanceof RangeError);
+    using sock = socket.socket();
+    sock.settimeout(1e7);
+    assert.equal(sock.gettimeout(), 1e7);
+  },
+);

@@ -1,6 +1,7 @@
 /**
  * TCP behaviour of `Socket` on real loopback sockets: end of stream,
- * half-close, timeouts, non-blocking mode, binding, closed sockets, bulk
+ * half-close, timeouts (also past `setTimeout`'s limit, in a child
+ * process), non-blocking mode, binding, closed sockets, bulk
  * transfer, Unix stream sockets, and talking to python3.
  *
  * @module
@@ -12,6 +13,8 @@ import { rejectsWith, throwsWith } from "../_support/assert.ts";
 import { text } from "../_support/data.ts";
 import { recvAll, recvExactly, tcpPair, untilReady } from "../_support/net.ts";
 import { needs, onlyOn } from "../_support/platform.ts";
+import { MOD_URL } from "../_support/paths.ts";
+import { lines, run } from "../_support/process.ts";
 import { pythonChild, runPython } from "../_support/python.ts";
 import { tempDir } from "../_support/temp_dir.ts";
 import { sleep } from "../_support/wait.ts";
@@ -222,6 +225,99 @@ Deno.test("settimeout() is reported by gettimeout(); setdefaulttimeout() applies
   }
   using c = socket.socket();
   assert.equal(c.gettimeout(), null);
+});
+
+// Timeouts longer than setTimeout holds (2^31 - 1 ms, about 24.8 days), in
+// a child process, whose stderr shows any TimeoutOverflowWarning.
+
+const LONG_TIMEOUT = `
+import * as socket from "${MOD_URL}";
+const [seconds, delayMs] = Deno.args.map(Number);
+using server = socket.socket();
+server.bind(["127.0.0.1", 0]);
+server.listen();
+using client = socket.socket();
+await client.connect(server.getsockname());
+const [conn] = await server.accept();
+using _conn = conn;
+conn.settimeout(seconds);
+const started = performance.now();
+const outcome = conn.recv(1024).then(
+  (data) => "got " + socket.str(data),
+  (err) => err.constructor.name + ": " + err.message,
+);
+let timer;
+const atDelay = await Promise.race([
+  outcome,
+  new Promise((resolve) => timer = setTimeout(() => resolve("pending"), delayMs)),
+]);
+clearTimeout(timer);
+await client.sendall(socket.bytes("late"));
+const result = await outcome;
+const afterMs = performance.now() - started;
+console.log(JSON.stringify({ timeout: conn.gettimeout(), atDelay, result, afterMs }));
+`;
+
+/** What {@linkcode LONG_TIMEOUT} prints. */
+interface LongTimeoutRun {
+  /** What `gettimeout()` said. */
+  timeout: number | null;
+  /** `"pending"` if the recv() had not settled when the bytes were sent. */
+  atDelay: string;
+  /** `"got DATA"`, or the error's class and message. */
+  result: string;
+  /** When the recv() settled, in milliseconds after it was called. */
+  afterMs: number;
+}
+
+/**
+ * Runs {@linkcode LONG_TIMEOUT} in a child: a recv() with a timeout of
+ * `seconds`, whose bytes are sent after `delayMs`. Checks that the child
+ * exited cleanly and wrote nothing on stderr, and returns what it printed.
+ */
+async function recvWithLongTimeout(
+  seconds: number,
+  delayMs: number,
+): Promise<LongTimeoutRun> {
+  using dir = tempDir();
+  const script = dir.join("long_timeout.ts");
+  Deno.writeTextFileSync(script, LONG_TIMEOUT);
+  const done = await run(Deno.execPath(), [
+    "run",
+    "--no-prompt",
+    "--allow-net=127.0.0.1",
+    script,
+    String(seconds),
+    String(delayMs),
+  ], { cwd: dir.path });
+  assert.equal(done.code, 0, done.stderr);
+  const stderr = lines(done.stderr);
+  assert.ok(
+    stderr.length === 0,
+    `the child wrote ${stderr.length} lines on stderr, the first two:\n` +
+      stderr.slice(0, 2).join("\n") + `\nand printed ${done.stdout}`,
+  );
+  return JSON.parse(done.stdout) as LongTimeoutRun;
+}
+
+Deno.test("settimeout(1e7): a recv() whose bytes come after 100 ms returns them, and no TimeoutOverflowWarning is printed", async () => {
+  const { afterMs, ...seen } = await recvWithLongTimeout(1e7, 100);
+  assert.deepEqual(seen, {
+    timeout: 1e7,
+    atDelay: "pending",
+    result: "got late",
+  });
+  assert.ok(afterMs >= 90, `the recv() settled after ${afterMs} ms`);
+});
+
+Deno.test("settimeout(3000000), past setTimeout's 2^31 ms: a recv() is still waiting after 300 ms, then returns the bytes that come; nothing on stderr", async () => {
+  const { afterMs, ...seen } = await recvWithLongTimeout(3_000_000, 300);
+  assert.deepEqual(seen, {
+    timeout: 3_000_000,
+    atDelay: "pending",
+    result: "got late",
+  });
+  assert.ok(afterMs >= 290, `the recv() settled after ${afterMs} ms`);
 });
 
 Deno.test("setblocking(false) makes an empty recv() throw BlockingIOError at once, losing nothing", async () => {
