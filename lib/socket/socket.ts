@@ -75,7 +75,7 @@ function checkBufsize(n: unknown, what: string): number {
     );
   }
   if (n < 0) throw new ValueError(`${what}: negative buffersize`);
-  if (n > Number.MAX_SAFE_INTEGER) {
+  if (n >= 2 ** 63) {
     throw new OverflowError(`${what}: buffer size too large, got ${n}`);
   }
   return n;

@@ -100,11 +100,11 @@ Deno.test("a client that never reads is disconnected; the server's memory stays 
   // 256 MiB of lines: without a bound, most of it would wait for `stuck`.
   // With the bound, RSS still moves by tens of MiB (garbage not yet
   // collected: 16 to 53 MiB seen), so the data must dwarf that.
-  // The sender goes at the pace of the reading client, 16 lines (1 MiB)
+  // The sender goes at the pace of the reading client, 8 lines (512 KiB)
   // ahead at most, as a chat does: a reader that keeps up is never dropped,
   // while the one that never reads falls behind for good.
   const LINES = 4096;
-  const AHEAD = 16;
+  const AHEAD = 8;
   const perLine = name.length + 2 + 65536;
   const line = new TextEncoder().encode("x".repeat(65535) + "\n");
   for (let i = 0; i < LINES; i++) {

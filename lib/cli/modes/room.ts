@@ -90,6 +90,11 @@ import { checkName } from "./room_names.ts";
 /** Quiet time that ends a message without a newline, in seconds. */
 export const PAUSE_SECONDS = 0.1;
 
+/** The longest a line waits in a busy room, batched with others, in seconds. */
+const BATCH_SECONDS = 0.05;
+/** Lines waiting that make a batch go at once, in bytes. */
+const BATCH_BYTES = 16384;
+
 /** How long a leaving or refused client's last notice may take to go out. */
 const NOTICE_SECONDS = 1;
 
@@ -272,6 +277,8 @@ class Member {
   leaving: { reason: LeaveReason; message?: string } | null = null;
   /** What waits to be sent to it. */
   readonly queue: SendQueue;
+  /** When it joined, in the room's order of lines: it gets later ones. */
+  joined = 0;
 
   constructor(readonly sock: Socket, readonly peer: string, maxQueued: number) {
     this.name = peer;
@@ -287,14 +294,32 @@ class Member {
   }
 }
 
+/**
+ * A line waiting to go out, in the room's order: for one member (`only`),
+ * or for every member that had joined by then but `except`.
+ */
+interface Outgoing {
+  seq: number;
+  data: Uint8Array;
+  only?: Member;
+  except?: Member;
+}
+
 /** The room's state and output. */
 class Room {
   readonly members = new Map<Socket, Member>();
   #run: Run;
   #limits: Limits;
-  #dropping: Member[] = [];
-  #broadcasting = 0;
-  /** Waits of notices to members on their way out. */
+  /**
+   * Lines waiting to go out, in order: for one member (`only`), or for
+   * every member that had joined by then but `except`.
+   */
+  #outbox: Outgoing[] = [];
+  #seq = 0;
+  #outboxBytes = 0;
+  #flushing = false;
+  #lastFlush = -Infinity;
+  /** Waits of notices to members on their way out, and the batch timer. */
   readonly notices = new Deadline();
 
   constructor(run: Run) {
@@ -329,46 +354,88 @@ class Room {
 
   /** Queues a line for one member. */
   tell(member: Member, line: string): void {
-    this.#send([member], ENCODER.encode(line));
+    this.#queue({ seq: ++this.#seq, data: ENCODER.encode(line), only: member });
   }
 
   /** Queues a line for every member but `except`. */
   broadcast(line: string, except?: Member): void {
-    const data = ENCODER.encode(line);
-    const targets: Member[] = [];
-    for (const member of this.members.values()) {
-      if (member !== except && !member.leaving) targets.push(member);
-    }
-    this.#send(targets, data);
+    this.#queue({ seq: ++this.#seq, data: ENCODER.encode(line), except });
   }
 
-  #send(targets: Member[], data: Uint8Array): void {
-    this.#broadcasting++;
-    try {
-      for (const member of targets) {
-        if (!member.queue.push(data) && !member.leaving) {
-          // Overflow: dropped after this broadcast, so every other member
-          // gets this line before the leave announcement.
-          member.leaving = {
-            reason: "not reading",
-            message:
-              `more than ${this.#limits.maxQueued} bytes waiting (it does not read)`,
-          };
-          this.#dropping.push(member);
+  #queue(entry: Outgoing): void {
+    this.#outbox.push(entry);
+    this.#outboxBytes += entry.data.length;
+    // Large lines go at once: batching is for many small ones.
+    if (this.#outboxBytes >= BATCH_BYTES) this.flush();
+    else this.#schedule();
+  }
+
+  /**
+   * Sends what waits in the outbox: at once when the room is quiet, else
+   * at most every {@linkcode BATCH_SECONDS}, so that a burst (a thousand
+   * clients joining, each announced to all) costs each member one write
+   * per batch instead of one per line.
+   */
+  #schedule(): void {
+    if (this.#flushing) return;
+    this.#flushing = true;
+    const wait = this.#lastFlush + BATCH_SECONDS * 1000 - performance.now();
+    if (wait <= 0) queueMicrotask(() => this.flush());
+    else this.notices.sleep(wait / 1000).then(() => this.flush());
+  }
+
+  /** Sends every line waiting, now: each member's in one write. */
+  flush(): void {
+    this.#flushing = false;
+    this.#lastFlush = performance.now();
+    const entries = this.#outbox;
+    if (entries.length === 0) return;
+    this.#outbox = [];
+    this.#outboxBytes = 0;
+    const dropping: Member[] = [];
+    for (const member of this.members.values()) {
+      if (member.leaving) continue;
+      const parts: Uint8Array[] = [];
+      let size = 0;
+      for (const entry of entries) {
+        if (
+          entry.only
+            ? entry.only === member
+            : entry.except !== member && entry.seq > member.joined
+        ) {
+          parts.push(entry.data);
+          size += entry.data.length;
         }
       }
-    } finally {
-      this.#broadcasting--;
+      if (size === 0) continue;
+      let data = parts[0];
+      if (parts.length > 1) {
+        data = new Uint8Array(size);
+        let at = 0;
+        for (const part of parts) {
+          data.set(part, at);
+          at += part.length;
+        }
+      }
+      if (!member.queue.push(data)) {
+        // Overflow: dropped after this batch, so every other member gets
+        // its lines before the leave announcement.
+        member.leaving = {
+          reason: "not reading",
+          message:
+            `more than ${this.#limits.maxQueued} bytes waiting (it does not read)`,
+        };
+        dropping.push(member);
+      }
     }
-    if (this.#broadcasting === 0) {
-      for (const member of this.#dropping.splice(0)) member.sock.close();
-    }
+    for (const member of dropping) member.sock.close();
   }
 
   /** Adds a member and announces it. */
   join(sock: Socket, peer: string): Member {
     const member = new Member(sock, peer, this.#limits.maxQueued);
     const others = this.members.size;
+    member.joined = this.#seq;
     this.members.set(sock, member);
     this.tell(
       member,
@@ -488,6 +555,7 @@ async function member(run: Run, room: Room, session: Session): Promise<void> {
         if (incoming.reason === "timeout" || incoming.reason === "too long") {
           const message = leaveMessage(run, incoming);
           room.tell(joined, `* disconnected: ${message}\n`);
+          room.flush();
           joined.leaving = { reason: incoming.reason, message };
           await room.notices.within(joined.queue.drained(), NOTICE_SECONDS);
         }
