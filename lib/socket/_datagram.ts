@@ -23,6 +23,7 @@ import { BlockingIOError, type OSError, TimeoutError } from "./errors.ts";
 import { bindError, oserror, translateError } from "./_translate.ts";
 import { Deadline, timedOne } from "./_deadline.ts";
 import { Turns } from "./_turns.ts";
+import { copyOut } from "./_pool.ts";
 
 const ignore = () => {};
 
@@ -210,7 +211,7 @@ export class DatagramEngine {
         // A connected datagram socket only hears its peer, as in the kernel.
         if (this.peer && !sameAddr(this.peer, from)) continue;
         return [
-          data.slice(0, Math.min(data.length, bufsize)),
+          copyOut(data.subarray(0, Math.min(data.length, bufsize))),
           fromDenoAddr(from, this.#family),
         ];
       }

@@ -21,6 +21,7 @@ import { BlockingIOError, type OSError, TimeoutError } from "./errors.ts";
 import { oserror, translateError } from "./_translate.ts";
 import { Deadline, timedOne } from "./_deadline.ts";
 import { Turns } from "./_turns.ts";
+import { POOL_MAX, reserve, take } from "./_pool.ts";
 
 const EMPTY = new Uint8Array(0);
 /** Largest receive buffer the engine keeps between calls. */
@@ -48,6 +49,8 @@ export class StreamEngine {
   #writeDeadline: Deadline | null = null;
   #pending: Promise<number | null> | null = null;
   #readBuf: Uint8Array = EMPTY;
+  /** Whether the read in flight reads into the pool (see `_pool.ts`). */
+  #pooled = false;
   #scratch: Uint8Array = EMPTY;
   #leftover: Uint8Array | null = null;
   #eof = false;
@@ -133,7 +136,7 @@ export class StreamEngine {
         return leftover.subarray(0, bufsize);
       }
       if (this.#eof) return new Uint8Array(0);
-      const pending = this.#pending ?? this.#startRead(bufsize, timeout);
+      const pending = this.#pending ?? this.#startRead(bufsize);
       let n: number | null;
       try {
         n = timeout === null ? await pending : await timedOne(
@@ -151,24 +154,33 @@ export class StreamEngine {
       this.#readBuf = EMPTY;
       if (n === null) {
         this.#eof = true;
+        if (this.#pooled) take(buf, 0);
         return new Uint8Array(0);
       }
+      // Python returns new bytes each time. A small read went into room of
+      // its own in the pool: its bytes are new already, without a copy or
+      // an allocation. A larger one went into the warm buffer, kept for
+      // the next read: copy them out. recv_into() skips both.
+      const data = this.#pooled ? take(buf, n) : buf.slice(0, n);
       if (n > bufsize) {
         // A read started by an earlier call with a larger size.
-        this.#leftover = buf.slice(bufsize, n);
-        return buf.slice(0, bufsize);
+        this.#leftover = data.subarray(bufsize);
+        return data.subarray(0, bufsize);
       }
-      // Python returns new bytes each time: copy them out and keep the warm
-      // buffer for the next read. recv_into() skips both.
-      return buf.slice(0, n);
+      return data;
     } finally {
       this.#reads.release();
     }
   }
 
   /** Starts a read into the warm buffer, kept for the call that finishes it. */
-  #startRead(bufsize: number, timeout: number | null): Promise<number | null> {
+  #startRead(bufsize: number): Promise<number | null> {
     bufsize = Math.min(bufsize, MAX_READ);
+    this.#pooled = bufsize <= POOL_MAX;
+    if (this.#pooled) {
+      this.#readBuf = reserve(bufsize);
+      return this.#read();
+    }
     let scratch = this.#scratch;
     // A buffer too small is replaced; one far too large is too, so a
     // connection that went quiet after a burst does not keep its memory.
@@ -182,9 +194,13 @@ export class StreamEngine {
     this.#readBuf = scratch.length === bufsize
       ? scratch
       : scratch.subarray(0, bufsize);
+    return this.#read();
+  }
+
+  #read(): Promise<number | null> {
+    // A read left running by a timeout is still observed: the timed wait
+    // attached its handlers to it.
     const pending = this.conn.read(this.#readBuf);
-    // A read that may be left running must not reject unobserved.
-    if (timeout !== null) pending.catch(ignore);
     this.#pending = pending;
     return pending;
   }
@@ -309,7 +325,6 @@ export class StreamEngine {
     try {
       if (timeout === null || timeout === 0) return await this.conn.write(data);
       const pending = this.conn.write(data);
-      pending.catch(ignore);
       this.#pendingWrite = pending;
       const n = await timedOne(
         pending,
