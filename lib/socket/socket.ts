@@ -555,6 +555,11 @@ export class Socket {
    * nothing is lost: bytes that arrive later go to the next `recv`.
    * On a datagram socket it returns the next datagram, cut to `bufsize`.
    *
+   * The bytes returned are new and never change. Results of up to 1 KiB
+   * are views into a shared 8 KiB block, as Node's pooled `Buffer`s are
+   * (allocating a buffer each would cost more than the read): their
+   * `.buffer` is the block, so `slice()` one to get a buffer of its own.
+   *
    * @param bufsize The most bytes to return.
    * @returns The bytes received; empty at end of stream.
    * @throws {OSError} If the socket is closed or not connected, or the peer reset it.
