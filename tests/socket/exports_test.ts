@@ -1,0 +1,43 @@
+/**
+ * The public API is an explicit list: the package root exports exactly the
+ * socket module's names, and no private helper is among them.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import * as root from "../../mod.ts";
+import * as socketModule from "../../lib/socket/mod.ts";
+import * as ssl from "../../lib/ssl/mod.ts";
+
+Deno.test("mod.ts exports exactly the socket module's names", () => {
+  assert.deepEqual(
+    Object.keys(root).sort(),
+    Object.keys(socketModule).sort(),
+  );
+});
+
+Deno.test("no private helper is public: the helpers that once leaked are gone", () => {
+  const leaked = [
+    "translateError",
+    "oserror",
+    "ipEndpoint",
+    "fromDenoAddr",
+    "formatHostPort",
+    "formatAddress",
+    "checkPort",
+    "isIPv4",
+    "isIPv6",
+    "escapeControl",
+    "LineReader",
+    "LineSplitStream",
+  ];
+  for (const name of leaked) {
+    assert.equal(name in root, false, `mod.ts exports ${name}`);
+    assert.equal(name in ssl, false, `ssl exports ${name}`);
+  }
+  // TLS lives in its own module, as Python's `ssl` does.
+  assert.equal("SSLContext" in root, false);
+  assert.equal("Socket" in ssl, false);
+  assert.equal(typeof ssl.SSLContext, "function");
+});
