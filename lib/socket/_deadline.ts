@@ -71,10 +71,23 @@ export class Deadline {
     ms: number,
     onTimeout: () => Error,
   ): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
+    return this.#race<T, never>(
+      operation,
+      ms,
+      (_, reject) => reject(onTimeout()),
+    );
+  }
+
+  /** Settles with `operation`, or as `expire` says once `ms` pass. */
+  #race<T, R>(
+    operation: Promise<T>,
+    ms: number,
+    expire: (resolve: (value: R) => void, reject: (err: Error) => void) => void,
+  ): Promise<T | R> {
+    return new Promise<T | R>((resolve, reject) => {
       const waiter = {
         at: performance.now() + ms,
-        expire: () => reject(onTimeout()),
+        expire: () => expire(resolve, reject),
       };
       this.#add(waiter);
       operation.then(
@@ -134,23 +147,11 @@ export class Deadline {
     seconds: number | null | undefined,
   ): Promise<T | typeof TIMED_OUT> {
     if (seconds === null || seconds === undefined) return operation;
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        at: performance.now() + seconds * 1000,
-        expire: () => resolve(TIMED_OUT),
-      };
-      this.#add(waiter);
-      operation.then(
-        (value) => {
-          this.#remove(waiter);
-          resolve(value);
-        },
-        (err) => {
-          this.#remove(waiter);
-          reject(err);
-        },
-      );
-    });
+    return this.#race<T, typeof TIMED_OUT>(
+      operation,
+      seconds * 1000,
+      (resolve) => resolve(TIMED_OUT),
+    );
   }
 
   /**
