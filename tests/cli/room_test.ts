@@ -388,6 +388,56 @@ Deno.test(
 );
 
 Deno.test(
+  `room over TLS: handshakes in progress count against --max-clients${certs.why}`,
+  { ignore: certs.ignore },
+  async () => {
+    const certs = await makeCerts();
+    const read = { flags: [...DEFAULT_FLAGS, `--allow-read=${certs.dir}`] };
+    await using server = room(
+      [
+        "--tls",
+        "--cert",
+        certs.serverCert,
+        "--key",
+        certs.serverKey,
+        "--max-clients",
+        "2",
+      ],
+      read,
+    );
+    const port = await listeningPort(server);
+    // Two connections that never start TLS hold both places.
+    const silent = [
+      await Deno.connect({ hostname: "127.0.0.1", port }),
+      await Deno.connect({ hostname: "127.0.0.1", port }),
+    ];
+    try {
+      await using client = pysocket([
+        "tcp-client",
+        "--port",
+        String(port),
+        "--tls",
+        "--ca",
+        certs.caCert,
+        "--server-name",
+        "localhost",
+      ], read);
+      await client.waitFor(
+        "stdout",
+        "server>* the room is full (--max-clients 2); try again later",
+      );
+      await server.waitFor(
+        "stderr",
+        /127\.0\.0\.1:\d+ refused: the room is full \(--max-clients 2\)\n/,
+      );
+      assert.doesNotMatch(server.stderr, /joined/);
+    } finally {
+      for (const conn of silent) conn.close();
+    }
+  },
+);
+
+Deno.test(
   `the tutorial's chat programs over TLS; --insecure names Deno's run flag instead${certs.why}`,
   {
     ignore: certs.ignore,
