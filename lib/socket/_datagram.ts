@@ -74,6 +74,10 @@ export class DatagramEngine {
   #lastHost = "";
   #lastPort = -1;
   #lastDest: Deno.Addr | null = null;
+  // The last sender, so a reply loop does not build its tuple again.
+  #lastFrom: Address | null = null;
+  #lastFromHost = "";
+  #lastFromPort = -1;
 
   /**
    * Opens a datagram socket bound to `address` (`null`: an unbound Unix
@@ -212,12 +216,35 @@ export class DatagramEngine {
         if (this.peer && !sameAddr(this.peer, from)) continue;
         return [
           copyOut(data.subarray(0, Math.min(data.length, bufsize))),
-          fromDenoAddr(from, this.#family),
+          this.#sender(from),
         ];
       }
     } finally {
       this.#reads.release();
     }
+  }
+
+  /**
+   * A sender's address in Python's form. A reply loop hears the same peer
+   * again and again: its tuple is made once, and frozen, as Python's
+   * tuples cannot be changed either.
+   */
+  #sender(from: Deno.Addr): Address {
+    const last = this.#lastFrom;
+    if (
+      last !== null && from.transport === "udp" &&
+      (from as Deno.NetAddr).port === this.#lastFromPort &&
+      (from as Deno.NetAddr).hostname === this.#lastFromHost
+    ) {
+      return last;
+    }
+    const address = Object.freeze(fromDenoAddr(from, this.#family)) as Address;
+    if (from.transport === "udp") {
+      this.#lastFrom = address;
+      this.#lastFromHost = (from as Deno.NetAddr).hostname;
+      this.#lastFromPort = (from as Deno.NetAddr).port;
+    }
+    return address;
   }
 
   /**
