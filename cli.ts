@@ -44,6 +44,10 @@
  *   UDP server counts a client as connected from its first datagram until
  *   its `exit`.
  * - servers, when their input ends: `stopped: end of input`
+ * - relay, when a session ends: `IP:PORT session ended (N bytes from the
+ *   client, N from the target)`, then `: REASON` unless both sides
+ *   finished; each is printed (the `connected`, `denied` and `refused` lines
+ *   are limited to 100 a second, the rest counted)
  * - TCP servers, for a client refused by `--allow`/`--deny` (closed before
  *   any byte is sent): `IP:PORT denied: REASON`, such as
  *   `127.0.0.1:54321 denied: not in --allow ::1/128`; the UDP server drops
@@ -75,6 +79,9 @@
  *   `"message":REASON` for the last four (the tcp-client emits it too when
  *   it sends `exit`)
  * - `{"event":"stopped","reason":"end of input"}`
+ * - relay: `{"event":"session-ended","peer":"127.0.0.1:54321","target":"127.0.0.1:80","fromClient":N,"fromTarget":N,"reason":R}`,
+ *   R one of `done`, `reset`, `timeout`, `target` (it could not be
+ *   reached), `error`, with `"message":REASON` for all but `done`
  * - `{"event":"denied","peer":"127.0.0.1:54321","message":REASON}`
  * - `{"event":"refused","peer":"127.0.0.1:54321","message":REASON}`
  * - `{"event":"paused","reason":REASON}`, `{"event":"resumed","reason":REASON}`
@@ -123,6 +130,7 @@ import { main as tcpServer } from "./lib/cli/tcp_server.ts";
 import { main as tcpClient } from "./lib/cli/tcp_client.ts";
 import { main as udpServer } from "./lib/cli/udp_server.ts";
 import { main as udpClient } from "./lib/cli/udp_client.ts";
+import { main as relay } from "./lib/cli/relay.ts";
 import type { ChatIO } from "./lib/cli/_events.ts";
 import { flushOutputs, outputsOf } from "./lib/cli/_output.ts";
 import { usageLine, VERSION } from "./lib/cli/_run.ts";
@@ -152,6 +160,10 @@ const COMMANDS = new Map<
   ["udp-client", {
     run: udpClient,
     line: "send UDP datagrams and show the replies",
+  }],
+  ["relay", {
+    run: relay,
+    line: "forward a port: each client gets its own connection to a target",
   }],
 ]);
 

@@ -127,6 +127,18 @@ export type DisconnectReason =
   | "error";
 
 /**
+ * How a relay session ended: both directions finished (`done`), a side
+ * reset the connection, nothing crossed for `--idle-timeout` (`timeout`),
+ * the target could not be reached (`target`), or another failure.
+ */
+export type SessionEndReason =
+  | "done"
+  | "reset"
+  | "timeout"
+  | "target"
+  | "error";
+
+/**
  * One thing that happened, as printed with `--json` (see the output
  * contract in the module documentation of `cli.ts`).
  *
@@ -162,6 +174,15 @@ export type ChatEvent =
     message?: string;
   }
   | { event: "stopped"; reason: "end of input" }
+  | {
+    event: "session-ended";
+    peer: string;
+    target: string;
+    fromClient: number;
+    fromTarget: number;
+    reason: SessionEndReason;
+    message?: string;
+  }
   | { event: "denied"; peer: string; message: string }
   | { event: "refused"; peer: string; message: string }
   | { event: "suppressed"; count: number; reason: string }
@@ -204,6 +225,12 @@ export function statusLine(
     }
     case "stopped":
       return `stopped: ${event.reason}`;
+    case "session-ended":
+      return `${
+        event.peer || "unix peer"
+      } session ended (${event.fromClient} bytes from the client, ${event.fromTarget} from the target)${
+        event.message ? `: ${event.message}` : ""
+      }`;
     case "denied":
       return `${event.peer || "unix peer"} denied: ${event.message}`;
     case "refused":

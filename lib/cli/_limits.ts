@@ -121,9 +121,13 @@ export function descriptorLimit(): number | null {
  * when the limit cannot be read. Either way a server that runs out of
  * descriptors waits for some to close and goes on.
  *
+ * @param perClient Descriptors each client holds (a relay's session holds
+ * two: the client's and the target's).
  * @returns The limit, or `null`.
  */
-export function defaultMaxClients(): number | null {
+export function defaultMaxClients(perClient = 1): number | null {
   const limit = descriptorLimit();
-  return limit === null ? null : Math.max(1, limit - RESERVED_DESCRIPTORS);
+  return limit === null
+    ? null
+    : Math.max(1, Math.floor((limit - RESERVED_DESCRIPTORS) / perClient));
 }

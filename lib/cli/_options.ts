@@ -23,8 +23,18 @@ export class UsageError extends Error {
   }
 }
 
-/** The ways a program runs, chosen by `--room`, `--stream` and `--echo`. */
-export type Mode = "chat" | "echo" | "room" | "stream" | "stream-echo";
+/**
+ * The ways a program runs, chosen by `--room`, `--stream` and `--echo`;
+ * `relay` and `probe` are their programs' one mode.
+ */
+export type Mode =
+  | "chat"
+  | "echo"
+  | "room"
+  | "stream"
+  | "stream-echo"
+  | "relay"
+  | "probe";
 
 /** How each mode is named in messages. */
 export const MODE_FLAGS: Record<Mode, string> = {
@@ -33,6 +43,8 @@ export const MODE_FLAGS: Record<Mode, string> = {
   room: "--room",
   stream: "--stream",
   "stream-echo": "--stream --echo",
+  relay: "relay",
+  probe: "probe",
 };
 
 /** One option of a program. */
@@ -41,8 +53,12 @@ export interface OptionSpec {
   name: string;
   /** A one-letter alias, `-x`. */
   short?: string;
-  /** A flag, a value, or a value that may be repeated (`--allow a --allow b`). */
-  kind: "flag" | "value" | "list";
+  /**
+   * A flag, a value, a value that may be repeated (`--allow a --allow b`),
+   * or a positional argument (`pysocket relay LISTEN TARGET`), taken in
+   * the order the program declares them, before or after the options.
+   */
+  kind: "flag" | "value" | "list" | "argument";
   /** The placeholder shown in `--help`, such as `SECONDS`. */
   value?: string;
   /** The `--help` text: a line, or several. */
@@ -103,7 +119,9 @@ export function parseOptions(
     help: { type: "boolean", short: "h" },
     version: { type: "boolean" },
   };
+  const positional = specs.filter((spec) => spec.kind === "argument");
   for (const spec of specs) {
+    if (spec.kind === "argument") continue;
     config[spec.name] = {
       type: spec.kind === "flag" ? "boolean" : "string",
       ...(spec.short ? { short: spec.short } : {}),
@@ -111,11 +129,13 @@ export function parseOptions(
     };
   }
   let values: Record<string, unknown>;
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({
+    // Options may come before or after the positional arguments.
+    ({ values, positionals } = parseArgs({
       args,
       strict: true,
-      allowPositionals: false,
+      allowPositionals: positional.length > 0,
       options: config,
     }));
   } catch (err) {
@@ -124,6 +144,16 @@ export function parseOptions(
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
   const options: Record<string, unknown> = {};
+  if (positionals.length > positional.length) {
+    throw new UsageError(
+      `unexpected argument ${
+        JSON.stringify(positionals[positional.length])
+      }: give ${positional.map((spec) => spec.value).join(" ")}`,
+    );
+  }
+  positional.forEach((spec, i) => {
+    if (i < positionals.length) options[spec.key] = positionals[i];
+  });
   const setBy: Record<string, OptionSpec> = {};
   for (const spec of specs) {
     const value = values[spec.name];

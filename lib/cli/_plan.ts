@@ -16,16 +16,19 @@ import {
   type Mode,
   optionsHelp,
   type OptionSpec,
+  parseOptions,
   UsageError,
 } from "./_options.ts";
 import { defaultMaxClients, type Limits, limitsOf } from "./_limits.ts";
 
-/** The four programs, as named on the command line. */
+/** The programs, as named on the command line. */
 export type ProgramName =
   | "tcp-server"
   | "tcp-client"
   | "udp-server"
-  | "udp-client";
+  | "udp-client"
+  | "relay"
+  | "probe";
 
 /** Where a program listens or connects, checked and completed. */
 export interface Endpoint {
@@ -39,6 +42,28 @@ export interface Endpoint {
   path?: string;
   /** How messages name it: `127.0.0.1:8888`, `[::1]:8888` or the path. */
   display: string;
+  /** Datagrams (UDP) rather than a stream, where the program lets it choose. */
+  datagram?: boolean;
+  /** TLS on top of the stream (a relay's `tls:` target). */
+  tls?: boolean;
+}
+
+/** A relay's target: where each client's connection goes. */
+export interface RelayTarget {
+  /** Its address, with `datagram` for `udp:` and `tls` for `tls:`. */
+  endpoint: Endpoint;
+  /** For `tls:`: a CA file to trust besides Deno's roots, and the name to verify. */
+  tls: TlsPlan | null;
+}
+
+/** What `pysocket probe` checks. */
+export interface ProbePlan {
+  /** The ports, each once, in the order given. */
+  ports: number[];
+  /** How many connection attempts at once. */
+  concurrency: number;
+  /** Whether to print closed and timed-out ports too (`-v`). */
+  verbose: boolean;
 }
 
 /** One program: everything its command line and `--help` come from. */
@@ -63,9 +88,35 @@ export interface ProgramSpec {
    * The complete Deno permission flags for an endpoint, as one types them
    * after `deno run`; `bound` is the address a server bound, when known.
    */
-  permissions(endpoint: Endpoint, bound?: string): string;
+  permissions(endpoint: Endpoint, bound?: string, target?: RelayTarget): string;
   /** Checks that involve several options, after each was checked alone. */
   rules?(options: Record<string, unknown>, mode: Mode): void;
+  /**
+   * Where it listens or connects, for a program whose address is not
+   * `--host`/`--port`/`--unix` (relay's LISTEN, probe's HOST).
+   */
+  endpoint?(options: Record<string, unknown>): Endpoint;
+  /** What else its options decide (relay's target, probe's ports). */
+  details?(
+    options: Record<string, unknown>,
+  ): { target?: RelayTarget; probe?: ProbePlan };
+}
+
+/**
+ * Every program, by name, as each declares itself: for
+ * `pysocket flags COMMAND...`, which reads any program's command line.
+ */
+export const PROGRAMS: Map<string, ProgramSpec> = new Map();
+
+/**
+ * Declares a program: adds it to {@linkcode PROGRAMS}.
+ *
+ * @param spec The program.
+ * @returns The same program.
+ */
+export function declareProgram(spec: ProgramSpec): ProgramSpec {
+  PROGRAMS.set(spec.name, spec);
+  return spec;
 }
 
 /** TLS settings of a run. */
@@ -100,6 +151,10 @@ export interface Plan {
   access: AccessList | null;
   /** The server's limits. */
   limits: Limits;
+  /** `relay`: where each client's connection goes; else `null`. */
+  target: RelayTarget | null;
+  /** `probe`: the ports to check; else `null`. */
+  probe: ProbePlan | null;
 }
 
 /** The mode that `room`, `stream` and `echo` choose. */
@@ -121,7 +176,7 @@ function modeOf(spec: ProgramSpec, options: Record<string, unknown>): Mode {
     ? "echo"
     : "chat";
   // An option the program does not take is refused by checkOptions.
-  return spec.modes.includes(mode) ? mode : "chat";
+  return spec.modes.includes(mode) ? mode : spec.modes[0];
 }
 
 /**
@@ -134,11 +189,15 @@ function modeOf(spec: ProgramSpec, options: Record<string, unknown>): Mode {
  */
 export function makePlan(
   spec: ProgramSpec,
-  given: Record<string, unknown>,
+  given: Record<string | symbol, unknown>,
 ): Plan {
   const mode = modeOf(spec, given);
   const options = checkOptions(spec.options, given, mode);
-  for (const name of ["cert", "key", "ca", "serverName"]) {
+  // A relay's --ca and --server-name are for its tls: target.
+  const ofTls = spec.name === "relay"
+    ? ["cert", "key"]
+    : ["cert", "key", "ca", "serverName"];
+  for (const name of ofTls) {
     if (options[name] !== undefined && !options.tls) {
       throw new UsageError(
         `--${name === "serverName" ? "server-name" : name} needs --tls`,
@@ -154,7 +213,8 @@ export function makePlan(
     );
   }
   spec.rules?.(options, mode);
-  const endpoint = resolveEndpoint(spec, options);
+  const endpoint = spec.endpoint?.(options) ?? resolveEndpoint(spec, options);
+  const details = spec.details?.(options) ?? {};
   const allow = options.allow as string[] | undefined;
   const deny = options.deny as string[] | undefined;
   return {
@@ -168,16 +228,20 @@ export function makePlan(
       ? {
         cert: options.cert as string | undefined,
         key: options.key as string | undefined,
-        ca: options.ca as string | undefined,
-        serverName: options.serverName as string | undefined,
+        ...(details.target ? {} : {
+          ca: options.ca as string | undefined,
+          serverName: options.serverName as string | undefined,
+        }),
       }
       : null,
     access: allow || deny ? new AccessList({ allow, deny }) : null,
     limits: limitsOf({
       maxClients: (options.maxClients as number | undefined) ??
-        (spec.server ? defaultMaxClients() : null),
+        (spec.server ? defaultMaxClients(details.target ? 2 : 1) : null),
       maxMessage: options.maxMessage as number | undefined,
     }),
+    target: details.target ?? null,
+    probe: details.probe ?? null,
   };
 }
 
@@ -192,16 +256,68 @@ export function makePlan(
  * @returns The flags, separated by spaces.
  */
 export function permissionFlags(plan: Plan, bound?: string): string {
-  const { program, endpoint, tls } = plan;
-  let flags = program.permissions(endpoint, bound);
+  const { program, endpoint, tls, target } = plan;
+  let flags = program.permissions(endpoint, bound, target ?? undefined);
   if (tls && program.server && endpoint.port === 0) {
     flags = flags.replace(/(--allow-net=\S*?):0\b/, "$1");
   }
-  const files = tls ? [tls.cert, tls.key, tls.ca].filter((f) => f) : [];
-  if (files.length > 0) {
-    flags += ` --allow-read=${[...new Set(files)].join(",")}`;
+  const files = [tls?.cert, tls?.key, tls?.ca, target?.tls?.ca];
+  if (files.some((f) => f)) {
+    flags += ` --allow-read=${[...new Set(files.filter((f) => f))].join(",")}`;
   }
-  return flags;
+  return mergeFlags(flags);
+}
+
+/**
+ * What `pysocket flags` prints: {@linkcode permissionFlags}, plus
+ * `--unstable-net` when the run speaks UDP.
+ *
+ * @param plan The run's plan.
+ * @returns The flags to put between `deno run` and the script.
+ */
+export function denoRunFlags(plan: Plan): string {
+  const { program, endpoint, target } = plan;
+  const datagram = program.datagram || endpoint.datagram ||
+    target?.endpoint.datagram;
+  return permissionFlags(plan) + (datagram ? " --unstable-net" : "");
+}
+
+/**
+ * Merges repeated permission flags into one each (`--allow-net=a
+ * --allow-net=b` is `--allow-net=a,b`; a flag without a list grants all,
+ * and absorbs the lists), in the order each first appears.
+ *
+ * @param flags Flags separated by spaces.
+ * @returns The same grants, each flag once.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mergeFlags } from "./_plan.ts";
+ * assert.equal(
+ *   mergeFlags("--allow-net=a:1 --allow-read=f --allow-net=b:2,a:1"),
+ *   "--allow-net=a:1,b:2 --allow-read=f",
+ * );
+ * assert.equal(mergeFlags("--allow-net=a:1 --allow-net"), "--allow-net");
+ * ```
+ */
+export function mergeFlags(flags: string): string {
+  const grants = new Map<string, Set<string> | null>();
+  for (const flag of flags.split(" ").filter((f) => f)) {
+    const cut = flag.indexOf("=");
+    const name = cut === -1 ? flag : flag.slice(0, cut);
+    const have = grants.get(name);
+    if (cut === -1 || have === null) {
+      grants.set(name, null);
+      continue;
+    }
+    const list = have ?? new Set<string>();
+    for (const item of flag.slice(cut + 1).split(",")) list.add(item);
+    grants.set(name, list);
+  }
+  return [...grants].map(([name, list]) =>
+    list === null ? name : `${name}=${[...list].join(",")}`
+  ).join(" ");
 }
 
 /**
@@ -270,6 +386,7 @@ export function resolveEndpoint(
  * @returns The text, ending with a newline.
  */
 export function helpText(spec: ProgramSpec): string {
+  if (spec.endpoint) return customHelpText(spec);
   const ip = resolveEndpoint(spec, {});
   const unix = spec.permissions({
     family: AF_UNIX,
@@ -297,5 +414,38 @@ Permissions (deno run): ${spec.permissions(ip)}${
     spec.datagram ? " --unstable-net" : ""
   }
   with --unix PATH: ${unix}${spec.datagram ? " (DIR: the folder of PATH)" : ""}
+`;
+}
+
+/**
+ * The `--help` text of a program with positional arguments (relay,
+ * probe): usage, summary, arguments and options, examples, and the
+ * permission flags of its first example (`pysocket flags` computes them
+ * for any command line).
+ */
+function customHelpText(spec: ProgramSpec): string {
+  const args = spec.options.filter((option) => option.kind === "argument")
+    .map((option) => option.value).join(" ");
+  return `Usage: pysocket ${spec.name} ${args} [options]
+
+${spec.summary}
+
+Arguments and options (options may come before or after the arguments):
+${optionsHelp(spec.options)}
+Examples:
+  ${spec.examples[0]}
+  ${spec.examples[1]}
+
+Permissions (deno run), for the first example: ${
+    denoRunFlags(
+      makePlan(
+        spec,
+        (parseOptions(spec.options, spec.examples[0].split(" ").slice(2)) as {
+          options: Record<string, unknown>;
+        }).options,
+      ),
+    )
+  }
+  (pysocket flags ${spec.name} ... prints them for any command line)
 `;
 }

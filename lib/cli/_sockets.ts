@@ -69,7 +69,8 @@ export async function openServerSocket(
     throw run.explain(err, `cannot listen on ${endpoint.display}`);
   }
   if (endpoint.path) run.onClose(() => removeQuietly(endpoint.path!));
-  const many = run.plan.mode === "room" || run.plan.mode === "stream-echo";
+  const many = run.plan.mode === "room" || run.plan.mode === "stream-echo" ||
+    run.plan.mode === "relay";
   const maxClients = type === SOCK_STREAM && many
     ? run.plan.limits.maxClients
     : undefined;

@@ -76,6 +76,13 @@ export interface PipeOptions {
    * @default {false}
    */
   stopOnPeerEnd?: boolean;
+  /**
+   * Called when the peer's end of stream arrives, before that direction
+   * counts as finished (a relay passes the half-close on to its target).
+   *
+   * @default {undefined}
+   */
+  onPeerEnd?: () => Promise<void>;
 }
 
 /** How {@linkcode pipeSocket} ended, with the byte counts. */
@@ -180,6 +187,7 @@ export async function pipeSocket(
       await output(data);
     }
     peerEnded = true;
+    await options.onPeerEnd?.();
   })();
   const failed = (err: unknown) => {
     const end = endOf(err);
