@@ -82,6 +82,9 @@
  * - relay: `{"event":"session-ended","peer":"127.0.0.1:54321","target":"127.0.0.1:80","fromClient":N,"fromTarget":N,"reason":R}`,
  *   R one of `done`, `reset`, `timeout`, `target` (it could not be
  *   reached), `error`, with `"message":REASON` for all but `done`
+ * - probe: `{"event":"port","host":"127.0.0.1","port":22,"state":S}`, S
+ *   one of `open`, `closed`, `timed out`, `error` (with `"message"`);
+ *   without `--json`, `PORT open` lines on stdout (`-v` adds the others)
  * - `{"event":"denied","peer":"127.0.0.1:54321","message":REASON}`
  * - `{"event":"refused","peer":"127.0.0.1:54321","message":REASON}`
  * - `{"event":"paused","reason":REASON}`, `{"event":"resumed","reason":REASON}`
@@ -131,6 +134,7 @@ import { main as tcpClient } from "./lib/cli/tcp_client.ts";
 import { main as udpServer } from "./lib/cli/udp_server.ts";
 import { main as udpClient } from "./lib/cli/udp_client.ts";
 import { main as relay } from "./lib/cli/relay.ts";
+import { main as probe } from "./lib/cli/probe.ts";
 import type { ChatIO } from "./lib/cli/_events.ts";
 import { flushOutputs, outputsOf } from "./lib/cli/_output.ts";
 import { usageLine, VERSION } from "./lib/cli/_run.ts";
@@ -164,6 +168,10 @@ const COMMANDS = new Map<
   ["relay", {
     run: relay,
     line: "forward a port: each client gets its own connection to a target",
+  }],
+  ["probe", {
+    run: probe,
+    line: "check which TCP ports accept a connection (nc -z)",
   }],
 ]);
 

@@ -139,6 +139,13 @@ export type SessionEndReason =
   | "error";
 
 /**
+ * What `pysocket probe` found at a port: it accepted a connection
+ * (`open`), refused it (`closed`), did not answer within `--timeout`
+ * (`timed out`), or another failure (`error`, such as no route).
+ */
+export type PortState = "open" | "closed" | "timed out" | "error";
+
+/**
  * One thing that happened, as printed with `--json` (see the output
  * contract in the module documentation of `cli.ts`).
  *
@@ -174,6 +181,13 @@ export type ChatEvent =
     message?: string;
   }
   | { event: "stopped"; reason: "end of input" }
+  | {
+    event: "port";
+    host: string;
+    port: number;
+    state: PortState;
+    message?: string;
+  }
   | {
     event: "session-ended";
     peer: string;
@@ -213,6 +227,7 @@ export function statusLine(
 ): string | null {
   switch (event.event) {
     case "message":
+    case "port":
       return null;
     case "listening":
       return `listening on ${event.address}`;
