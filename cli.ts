@@ -137,7 +137,7 @@ import { main as relay } from "./lib/cli/relay.ts";
 import { main as probe } from "./lib/cli/probe.ts";
 import type { ChatIO } from "./lib/cli/_events.ts";
 import { flushOutputs, outputsOf } from "./lib/cli/_output.ts";
-import { usageLine, VERSION } from "./lib/cli/_run.ts";
+import { PRINT_FLAGS, usageLine, VERSION } from "./lib/cli/_run.ts";
 
 export type {
   ChatEvent,
@@ -173,7 +173,51 @@ const COMMANDS = new Map<
     run: probe,
     line: "check which TCP ports accept a connection (nc -z)",
   }],
+  ["flags", {
+    run: flags,
+    line: "print the deno run permission flags a command line needs",
+  }],
 ]);
+
+/** The `pysocket flags --help` text. */
+const FLAGS_HELP = `Usage: pysocket flags COMMAND [options]
+
+Prints, in one line, exactly the deno run permission flags that the command
+line COMMAND [options] needs (net access to its addresses, --unstable-net for
+UDP, read and write access to Unix socket paths and PEM files), ready to put
+between deno run and the script:
+
+  deno run $(pysocket flags tcp-server --port 9000) jsr:@pysocket/pysocket/cli tcp-server --port 9000
+
+A bad command line is reported as that command reports it, with exit code 2.
+`;
+
+/**
+ * `pysocket flags COMMAND ...`: the command's own `main` reads the
+ * command line and prints its flags instead of running.
+ */
+function flags(args: string[], io?: ChatIO): Promise<number> {
+  const { out, err } = outputsOf(io);
+  const [command, ...rest] = args;
+  if (command === "-h" || command === "--help") {
+    out.text(FLAGS_HELP);
+    return Promise.resolve(0);
+  }
+  const found = command === "flags" ? undefined : COMMANDS.get(command ?? "");
+  if (!found) {
+    const choices = [...COMMANDS.keys()].filter((name) => name !== "flags");
+    err.text(usageLine(
+      "flags",
+      `${
+        command === undefined
+          ? "missing command"
+          : `unknown command ${JSON.stringify(command)}`
+      }: give one of ${choices.join(", ")} with its options`,
+    ));
+    return Promise.resolve(2);
+  }
+  return found.run(rest, { ...io, [PRINT_FLAGS]: true } as ChatIO);
+}
 
 /** The `pysocket --help` text. */
 function mainHelpText(): string {

@@ -102,23 +102,6 @@ export interface ProgramSpec {
   ): { target?: RelayTarget; probe?: ProbePlan };
 }
 
-/**
- * Every program, by name, as each declares itself: for
- * `pysocket flags COMMAND...`, which reads any program's command line.
- */
-export const PROGRAMS: Map<string, ProgramSpec> = new Map();
-
-/**
- * Declares a program: adds it to {@linkcode PROGRAMS}.
- *
- * @param spec The program.
- * @returns The same program.
- */
-export function declareProgram(spec: ProgramSpec): ProgramSpec {
-  PROGRAMS.set(spec.name, spec);
-  return spec;
-}
-
 /** TLS settings of a run. */
 export interface TlsPlan {
   /** Server: the certificate chain file. */

@@ -17,7 +17,13 @@ import { type InputLines, inputLines } from "./_input.ts";
 import type { Incoming } from "./_messages.ts";
 import { parseOptions, UsageError } from "./_options.ts";
 import { flushOutputs, jsonLine, type Output, outputsOf } from "./_output.ts";
-import { helpText, makePlan, type Plan, type ProgramSpec } from "./_plan.ts";
+import {
+  denoRunFlags,
+  helpText,
+  makePlan,
+  type Plan,
+  type ProgramSpec,
+} from "./_plan.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 
 /** The version printed by `--version`, from `deno.json`. */
@@ -432,6 +438,15 @@ export function usageLine(program: string | null, message: string): string {
   return `${name}: ${oneLine(message)} (see ${name} --help)\n`;
 }
 
+/**
+ * Set (to `true`) in the `io` of a program's `main` by `pysocket flags
+ * PROGRAM ...`: instead of running, it prints the `deno run` flags its
+ * command line needs, worked out by the same function as the
+ * missing-permission line ({@linkcode denoRunFlags}). A symbol, so no
+ * caller sets it by accident.
+ */
+export const PRINT_FLAGS: unique symbol = Symbol("print flags");
+
 /** The signals that end a run, with the exit code each leaves. */
 const SIGNALS: [Deno.Signal, number][] = [
   ["SIGINT", 130],
@@ -547,6 +562,10 @@ export async function runMain(
     }
     if (parsed.kind === "version") {
       out.text(`pysocket ${VERSION}\n`);
+      return 0;
+    }
+    if ((io as { [PRINT_FLAGS]?: boolean } | undefined)?.[PRINT_FLAGS]) {
+      out.text(`${denoRunFlags(makePlan(spec, parsed.options))}\n`);
       return 0;
     }
     return await run(parsed.options, io);

@@ -35,7 +35,7 @@ import { Socket } from "../socket/socket.ts";
 import type { ChatIO, PortState } from "./_events.ts";
 import { OPTIONS } from "./_common_options.ts";
 import { type OptionSpec, UsageError } from "./_options.ts";
-import { declareProgram, type ProgramSpec } from "./_plan.ts";
+import type { ProgramSpec } from "./_plan.ts";
 import { type Run, runMain, runProgram } from "./_run.ts";
 
 export type { ChatEvent, ChatIO, PortState } from "./_events.ts";
@@ -161,7 +161,7 @@ function checkConcurrency(value: unknown, flag: string): number {
 }
 
 /** `pysocket probe`: its arguments, options, help and permissions. */
-const PROBE: ProgramSpec = declareProgram({
+const PROBE: ProgramSpec = {
   name: "probe",
   server: false,
   datagram: false,
@@ -247,7 +247,7 @@ const PROBE: ProgramSpec = declareProgram({
     const host = endpoint.host;
     return `--allow-net=${host.includes(":") ? `[${host}]` : host}`;
   },
-});
+};
 
 /**
  * Checks which ports accept a TCP connection.

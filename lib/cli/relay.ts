@@ -55,12 +55,7 @@ import { Socket } from "../socket/socket.ts";
 import type { ChatIO, SessionEndReason } from "./_events.ts";
 import { checkPort, OPTIONS } from "./_common_options.ts";
 import { type OptionSpec, UsageError } from "./_options.ts";
-import {
-  declareProgram,
-  type Endpoint,
-  type ProgramSpec,
-  type RelayTarget,
-} from "./_plan.ts";
+import type { Endpoint, ProgramSpec, RelayTarget } from "./_plan.ts";
 import { peerName, type Run, runMain, runProgram } from "./_run.ts";
 import { serve, type Session } from "./_server.ts";
 import { openServerSocket } from "./_sockets.ts";
@@ -261,7 +256,7 @@ function bracket(host: string): string {
 }
 
 /** `pysocket relay`: its arguments, options, help and permissions. */
-const RELAY: ProgramSpec = declareProgram({
+const RELAY: ProgramSpec = {
   name: "relay",
   server: true,
   datagram: false,
@@ -380,7 +375,7 @@ const RELAY: ProgramSpec = declareProgram({
     }
     return target ? `${listen} ${reachFlags(target.endpoint)}` : listen;
   },
-});
+};
 
 /**
  * Runs the relay until interrupted (Ctrl-C, SIGTERM, `io.signal`).

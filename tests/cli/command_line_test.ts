@@ -64,7 +64,7 @@ Deno.test("bad command lines get one line on stderr and exit 2", async () => {
   const cases: [string[], RegExp][] = [
     [
       [],
-      /^pysocket: missing command: give one of tcp-server, tcp-client, udp-server, udp-client, relay, probe \(see pysocket --help\)\n$/,
+      /^pysocket: missing command: give one of tcp-server, tcp-client, udp-server, udp-client, relay, probe, flags \(see pysocket --help\)\n$/,
     ],
     [["chat"], /^pysocket: unknown command "chat": /],
     [["-x"], /^pysocket: unknown option "-x" before the command: /],
