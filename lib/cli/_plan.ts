@@ -102,6 +102,15 @@ export interface ProgramSpec {
   ): { target?: RelayTarget; probe?: ProbePlan };
 }
 
+/**
+ * Set (to `true`) in the options by the command line (`runMain`): a
+ * server run as the `pysocket` command gives up its outgoing network
+ * permission once it listens. A server started from code leaves the
+ * permissions of the program that started it alone. A symbol, so no
+ * command line or options object sets it by accident.
+ */
+export const GIVE_UP_OUTGOING: unique symbol = Symbol("give up outgoing");
+
 /** TLS settings of a run. */
 export interface TlsPlan {
   /** Server: the certificate chain file. */
@@ -138,6 +147,8 @@ export interface Plan {
   target: RelayTarget | null;
   /** `probe`: the ports to check; else `null`. */
   probe: ProbePlan | null;
+  /** Whether a server gives up outgoing net permission once it listens. */
+  giveUpOutgoing: boolean;
 }
 
 /** The mode that `room`, `stream` and `echo` choose. */
@@ -225,6 +236,7 @@ export function makePlan(
     }),
     target: details.target ?? null,
     probe: details.probe ?? null,
+    giveUpOutgoing: given[GIVE_UP_OUTGOING] === true,
   };
 }
 

@@ -19,6 +19,7 @@ import { parseOptions, UsageError } from "./_options.ts";
 import { flushOutputs, jsonLine, type Output, outputsOf } from "./_output.ts";
 import {
   denoRunFlags,
+  GIVE_UP_OUTGOING,
   helpText,
   makePlan,
   type Plan,
@@ -568,7 +569,7 @@ export async function runMain(
       out.text(`${denoRunFlags(makePlan(spec, parsed.options))}\n`);
       return 0;
     }
-    return await run(parsed.options, io);
+    return await run({ ...parsed.options, [GIVE_UP_OUTGOING]: true }, io);
   } catch (e) {
     if (e instanceof UsageError) {
       err.text(usageLine(spec.name, e.message));

@@ -108,6 +108,7 @@ export async function serve(
   options: ServeOptions = {},
 ): Promise<number> {
   const server = await openServerSocket(run, SOCK_STREAM, options.backlog);
+  if (run.plan.giveUpOutgoing) await giveUpOutgoing(run);
   const { access, limits, endpoint } = run.plan;
   const max = limits.maxClients;
   const pause = new Deadline();
@@ -191,6 +192,41 @@ export async function serve(
   } finally {
     pause.clear();
   }
+}
+
+/**
+ * Gives up the network permission a server's sessions do not need, once it
+ * listens (accepting is not permission-checked), so that a bug in a
+ * session cannot reach out: every outgoing connection for a server without
+ * a target, everything but the target for a relay. Deno can only revoke
+ * grants whole: a relay gives up its listening address when that cannot
+ * take the target's grant with it (not when one grant covers both, such
+ * as `--allow-net` or `--allow-net=127.0.0.1` for two ports of it).
+ *
+ * @param run The run, its server listening.
+ */
+export async function giveUpOutgoing(run: Run): Promise<void> {
+  const { endpoint, target } = run.plan;
+  if (!target) {
+    await Deno.permissions.revoke({ name: "net" });
+    return;
+  }
+  if (endpoint.path !== undefined) return;
+  const granted = async (host?: string) =>
+    (await Deno.permissions.query({ name: "net", host })).state === "granted";
+  if (await granted()) return;
+  const sameHost = target.endpoint.path === undefined &&
+    target.endpoint.host === endpoint.host;
+  if (sameHost && await granted(bracketed(endpoint.host))) return;
+  await Deno.permissions.revoke({
+    name: "net",
+    host: `${bracketed(endpoint.host)}:${endpoint.port}`,
+  });
+}
+
+/** An IPv6 address in brackets, as permission descriptors write it. */
+function bracketed(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
 }
 
 /** Refuses a connection past `--max-clients`, telling it why if the mode can. */

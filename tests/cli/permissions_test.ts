@@ -9,7 +9,9 @@
 
 import assert from "node:assert/strict";
 import { freePort, udpSocket } from "../_support/net.ts";
-import { lines } from "../_support/process.ts";
+import { Child, lines } from "../_support/process.ts";
+import { MOD_URL } from "../_support/paths.ts";
+import { tempDir } from "../_support/temp_dir.ts";
 import {
   assertOneLine,
   runPysocket,
@@ -78,4 +80,106 @@ Deno.test("UDP without --unstable-net: one line that says so, exit 1", async () 
     flags: ["--no-config", NET_PORT0],
   });
   assertOneLine(done, 1, /^pysocket udp-server: .*--unstable-net/);
+});
+
+/**
+ * A program run in a child with `flags`: `body` starts a server from code
+ * with the command line's mark to give up outgoing permission (`mark`
+ * true) or without it, and code inside the session's handler (its
+ * `onEvent` for `connected`, called in the session) tries to connect to
+ * `127.0.0.1:OUT` and prints what happened.
+ */
+async function connectFromSession(
+  program: "tcp_server" | "relay",
+  options: string,
+  mark: boolean,
+  flags: string[],
+  clientPort: number,
+  outPort: number,
+): Promise<string> {
+  using dir = tempDir();
+  const script = dir.join("session.ts");
+  Deno.writeTextFileSync(
+    script,
+    `
+import { create_connection, PermissionError } from "${MOD_URL}";
+import { ${
+      program === "relay" ? "relay as start" : "tcpServer as start"
+    } } from "${new URL(`../../lib/cli/${program}.ts`, import.meta.url).href}";
+import { GIVE_UP_OUTGOING } from "${
+      new URL("../../lib/cli/_plan.ts", import.meta.url).href
+    }";
+const stop = new AbortController();
+start({ ${options}, ${mark ? "[GIVE_UP_OUTGOING]: true" : ""} } as never, {
+  signal: stop.signal,
+  stdout: () => {},
+  onEvent: (e) => {
+    if (e.event === "listening") console.error("listening on " + e.address);
+    if (e.event !== "connected") return;
+    create_connection(["127.0.0.1", ${outPort}]).then((sock) => {
+      sock.close();
+      console.log("connected out");
+    }, (err) => {
+      console.log(err instanceof PermissionError ? "PermissionError" : String(err));
+    }).finally(() => stop.abort());
+  },
+});
+`,
+  );
+  await using child = new Child(Deno.execPath(), [
+    "run",
+    "--no-prompt",
+    "--no-config",
+    ...flags,
+    script,
+  ]);
+  await child.waitFor("stderr", /listening on /);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: clientPort });
+  try {
+    const done = await child.finished();
+    return done.stdout.trim();
+  } finally {
+    conn.close();
+  }
+}
+
+Deno.test("a TCP server run as the command gives up outgoing permission once it listens: a session's connect gets PermissionError", async () => {
+  using out = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const outPort = (out.addr as Deno.NetAddr).port;
+  const port = freePort();
+  const options = `host: "127.0.0.1", port: ${port}, stream: true, echo: true`;
+  const flags = ["--allow-net=127.0.0.1"];
+  assert.equal(
+    await connectFromSession("tcp_server", options, true, flags, port, outPort),
+    "PermissionError",
+  );
+  // Started from code without the mark, the same session can connect out.
+  const again = freePort();
+  assert.equal(
+    await connectFromSession(
+      "tcp_server",
+      options.replace(String(port), String(again)),
+      false,
+      flags,
+      again,
+      outPort,
+    ),
+    "connected out",
+  );
+});
+
+Deno.test("a relay run as the command with exact flags keeps only its target: a session's connect to its own address gets PermissionError", async () => {
+  using target = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const targetPort = (target.addr as Deno.NetAddr).port;
+  const port = freePort();
+  const options =
+    `listen: "127.0.0.1:${port}", target: "127.0.0.1:${targetPort}"`;
+  const flags = [`--allow-net=127.0.0.1:${port},127.0.0.1:${targetPort}`];
+  const accepted = target.accept();
+  assert.equal(
+    await connectFromSession("relay", options, true, flags, port, port),
+    "PermissionError",
+  );
+  // The session's own connection to the target was made all the same.
+  (await accepted).close();
 });
