@@ -54,6 +54,7 @@ export const WORKLOADS = [
   "udp-pingpong",
   "conns",
   "startup",
+  "relay",
 ] as const;
 /** One of {@link WORKLOADS}. */
 export type WorkloadName = typeof WORKLOADS[number];
@@ -66,6 +67,7 @@ export const IMPLS = [
   "python",
   "node",
   "iperf3",
+  "socat",
 ] as const;
 
 /** Options of one benchmark run, from the command line. */
@@ -331,6 +333,87 @@ async function runTimed(
   }
 }
 
+/**
+ * The `relay` workload: the bulk run of deno-raw's workers through a port
+ * forwarder (client -> relay -> sink), MB/s as the sink counts them. The
+ * forwarder is `pysocket relay` ("pysocket"), a raw-Deno relay
+ * (`bench/workers/deno_relay.ts`, "deno-raw") or `socat
+ * TCP-LISTEN:PORT,fork TCP:127.0.0.1:SINK` ("socat").
+ */
+async function runRelay(impl: string, seconds: number): Promise<number> {
+  const hard = (seconds * 1.2 + 30) * 1000;
+  let sink: Proc | undefined;
+  let relay: Proc | undefined;
+  let client: Proc | undefined;
+  try {
+    sink = spawn(
+      pinned(workerCmd("deno-raw", "server", "bulk", 0, seconds)),
+      hard,
+    );
+    const sinkPort = await sink.stdout.next(portOf, 20_000, "port of the sink");
+    let port: number;
+    if (impl === "socat") {
+      port = freePort();
+      relay = spawn(
+        pinned({
+          cmd: "socat",
+          args: [
+            "-d",
+            "-d",
+            `TCP-LISTEN:${port},bind=${HOST},fork,reuseaddr`,
+            `TCP:${HOST}:${sinkPort}`,
+          ],
+        }),
+        hard,
+      );
+      await relay.stderr.next(
+        (line) => /listening on/.test(line) || undefined,
+        20_000,
+        "socat listening",
+      );
+    } else {
+      relay = spawn(
+        pinned({
+          cmd: DENO,
+          args: impl === "pysocket"
+            ? [
+              "run",
+              "--quiet",
+              `--allow-net=${HOST}`,
+              "cli.ts",
+              "relay",
+              `${HOST}:0`,
+              `${HOST}:${sinkPort}`,
+              "--json",
+            ]
+            : [
+              "run",
+              "--quiet",
+              `--allow-net=${HOST}`,
+              "bench/workers/deno_relay.ts",
+              String(sinkPort),
+            ],
+        }),
+        hard,
+      );
+      port = await relay.stdout.next(portOf, 20_000, `port of ${impl} relay`);
+    }
+    client = spawn(
+      pinned(workerCmd("deno-raw", "client", "bulk", port, seconds)),
+      hard,
+    );
+    await finish(client);
+    const r = await sink.stdout.next(
+      field("value"),
+      20_000,
+      `${impl} relay bulk result`,
+    );
+    return Number(r.value);
+  } finally {
+    await stopAll([client, relay, sink]);
+  }
+}
+
 function freePort(): number {
   using l = Deno.listen({ hostname: HOST, port: 0 });
   return (l.addr as Deno.NetAddr).port;
@@ -576,6 +659,12 @@ const ROWS: Record<string, RowSpec> = {
     key: "udp-pingpong",
     title: "UDP ping-pong",
     unit: "rt/s",
+    higherIsBetter: true,
+  },
+  "relay": {
+    key: "relay",
+    title: "TCP bulk through a relay",
+    unit: "MB/s",
     higherIsBetter: true,
   },
   "startup": {
@@ -844,6 +933,26 @@ export async function main(args: string[]): Promise<number> {
           );
         }
         break;
+      case "relay": {
+        const impls = ["pysocket", "deno-raw"].filter(want)
+          .filter((i) => i !== "pysocket" || fileExists(`${ROOT}/cli.ts`));
+        if (want("socat")) {
+          if (await capture("socat", ["-V"]) !== null) impls.push("socat");
+          else {
+            note(
+              workload,
+              "socat",
+              "skipped: socat not installed (apt-get install socat)",
+            );
+          }
+        }
+        await interleave(
+          ROWS[workload],
+          impls,
+          (impl) => runRelay(impl, opts.seconds),
+        );
+        break;
+      }
       case "startup": {
         const impls = base.filter((i) => i !== "pysocket");
         if (want("pysocket")) {

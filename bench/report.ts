@@ -201,7 +201,8 @@ export function checkGoals(rows: Report["rows"]): Goal[] {
       0.95,
     ),
   );
-  for (const { spec } of rows) {
+  // The relay row has no Python column: it is compared with deno-raw and socat.
+  for (const { spec } of rows.filter((r) => r.spec.key !== "relay")) {
     goals.push(
       goal(
         `${spec.title}: pysocket vs python >= 1.00`,

@@ -521,6 +521,7 @@ async function relaySession(run: Run, { sock, peer }: Session): Promise<void> {
       (data) => up.sendall(data),
       {
         idleTimeout: run.plan.idleTimeout,
+        reuseBuffer: true,
         onPeerEnd: async () => {
           try {
             await up.shutdown(SHUT_WR);

@@ -83,6 +83,14 @@ export interface PipeOptions {
    * @default {undefined}
    */
   onPeerEnd?: () => Promise<void>;
+  /**
+   * Read the peer's bytes into one buffer, reused read after read: the
+   * output must be done with them once its promise resolves (a relay's
+   * `sendall`; not an output that queues them).
+   *
+   * @default {false}
+   */
+  reuseBuffer?: boolean;
 }
 
 /** How {@linkcode pipeSocket} ended, with the byte counts. */
@@ -179,8 +187,11 @@ export async function pipeSocket(
     }
   })();
   const receive = (async () => {
+    const buffer = options.reuseBuffer ? new Uint8Array(CHUNK) : null;
     while (true) {
-      const data = await sock.recv(CHUNK);
+      const data = buffer
+        ? buffer.subarray(0, await sock.recv_into(buffer))
+        : await sock.recv(CHUNK);
       if (data.length === 0) break;
       result.received += data.length;
       last = performance.now();
