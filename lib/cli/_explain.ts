@@ -66,7 +66,19 @@ function describe(
   const endpoint = plan.endpoint;
   const unix = endpoint?.path !== undefined;
   const prefix = action ? `${action}: ` : "";
-  const fixAddress = unix ? "check --unix" : "check --host and --port";
+  // relay and probe take their addresses as arguments, not options.
+  const named = plan.program.name === "relay"
+    ? "TARGET"
+    : plan.program.name === "probe"
+    ? "HOST"
+    : null;
+  const fixAddress = named
+    ? `check ${named}`
+    : unix
+    ? "check --unix"
+    : "check --host and --port";
+  const fixHost = named ? `check ${named}` : "check --host";
+  const listenFlag = named ? "LISTEN" : "--unix";
   if (!(err instanceof Error)) {
     return `${prefix}unexpected failure: ${String(err)}`;
   }
@@ -125,20 +137,25 @@ function describe(
     return unix
       ? `${prefix}address already in use: ${
         /is a directory/.test(err.message)
-          ? "it is a directory (give --unix a file path inside it)"
+          ? `it is a directory (give ${listenFlag} a file path inside it)`
           : "the file exists (stop the server using it, or remove the file if none runs)"
       }`
-      : `${prefix}address already in use: another program is listening there (stop it, or choose another --port)`;
+      : `${prefix}address already in use: another program is listening there (stop it, or choose another ${
+        named ? "LISTEN port" : "--port"
+      })`;
   }
   if (err instanceof OSError && err.errno === ERRNO.EADDRNOTAVAIL) {
     return `${prefix}address not available: ${
       endpoint?.host ?? "the host"
-    } is not an address of this machine (check --host)`;
+    } is not an address of this machine (${named ? "check LISTEN" : fixHost})`;
   }
   if (err instanceof gaierror) {
-    return `${prefix}unknown host ${
-      JSON.stringify(endpoint?.host ?? "")
-    }: the name could not be resolved (check --host)`;
+    // A relay's name may be its TARGET's: the action names the address.
+    return `${prefix}unknown host${
+      plan.program.name === "relay"
+        ? ""
+        : ` ${JSON.stringify(endpoint?.host ?? "")}`
+    }: the name could not be resolved (${fixHost})`;
   }
   if (err instanceof TimeoutError) {
     return `${prefix}timed out after ${plan.timeout} s (--timeout)`;
@@ -150,7 +167,7 @@ function describe(
     err instanceof OSError &&
     (err.errno === ERRNO.ENETUNREACH || err.errno === ERRNO.EHOSTUNREACH)
   ) {
-    return `${prefix}${err.strerror?.toLowerCase()} (check --host)`;
+    return `${prefix}${err.strerror?.toLowerCase()} (${fixHost})`;
   }
   if (err instanceof OSError) {
     return `${prefix}${err.strerror?.toLowerCase() ?? err.message}`;

@@ -51,7 +51,9 @@ import {
 import { formatHostPort, isIPv6 } from "../socket/_address.ts";
 import type { Address } from "../socket/address.ts";
 import { Deadline } from "../socket/_deadline.ts";
+import { TimeoutError } from "../socket/errors.ts";
 import { Socket } from "../socket/socket.ts";
+import { ChatFailure } from "./_explain.ts";
 import type { ChatIO, SessionEndReason } from "./_events.ts";
 import { checkPort, OPTIONS } from "./_common_options.ts";
 import { type OptionSpec, UsageError } from "./_options.ts";
@@ -488,6 +490,13 @@ async function connectTarget(run: Run): Promise<Socket> {
     return sock;
   } catch (err) {
     run.release(sock);
+    if (err instanceof TimeoutError) {
+      throw new ChatFailure(
+        `cannot reach ${endpoint.display}: timed out after ${
+          run.plan.timeout ?? CONNECT_SECONDS
+        } s (--timeout)`,
+      );
+    }
     throw err;
   }
 }

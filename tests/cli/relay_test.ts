@@ -536,3 +536,26 @@ Deno.test("relay: --allow/--deny refuse a client before any target connection", 
   await relay.waitFor("stderr", /127\.0\.0\.1:\d+ denied: /);
   assert.doesNotMatch(echo.stderr, /connected/);
 });
+
+Deno.test("relay: --idle-timeout ends a silent TCP session, closing both sides, with its counts", async () => {
+  const { server: echo, port: echoPort } = await startServer(
+    ["tcp-server", "--stream", "--echo", "--host", "127.0.0.1", "--port", "0"],
+  );
+  await using _echo = echo;
+  const { relay, port } = await startRelay(
+    "127.0.0.1:0",
+    `127.0.0.1:${echoPort}`,
+    ["--idle-timeout", "0.5"],
+  );
+  await using _relay = relay;
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  await writeAll(conn, new TextEncoder().encode("once"));
+  // The echo comes back, then nothing crosses: the relay ends the session.
+  assert.equal(new TextDecoder().decode(await readAll(conn)), "once");
+  conn.close();
+  await relay.waitFor(
+    "stderr",
+    /session ended \(4 bytes from the client, 4 from the target\): nothing crossed for 0\.5 s \(--idle-timeout\)\n/,
+  );
+  await echo.waitFor("stderr", /127\.0\.0\.1 disconnected/);
+});
