@@ -55,6 +55,7 @@ export const WORKLOADS = [
   "conns",
   "startup",
   "relay",
+  "relay-sessions",
 ] as const;
 /** One of {@link WORKLOADS}. */
 export type WorkloadName = typeof WORKLOADS[number];
@@ -340,6 +341,83 @@ async function runTimed(
  * (`bench/workers/deno_relay.ts`, "deno-raw") or `socat
  * TCP-LISTEN:PORT,fork TCP:127.0.0.1:SINK` ("socat").
  */
+/** The command of a relay worker: pysocket's or the raw-Deno one. */
+function relayCmd(impl: string, sinkPort: number): Cmd {
+  return {
+    cmd: DENO,
+    args: impl === "pysocket"
+      ? [
+        "run",
+        "--quiet",
+        `--allow-net=${HOST}`,
+        "cli.ts",
+        "relay",
+        `${HOST}:0`,
+        `${HOST}:${sinkPort}`,
+        "--json",
+      ]
+      : [
+        "run",
+        "--quiet",
+        `--allow-net=${HOST}`,
+        "bench/workers/deno_relay.ts",
+        String(sinkPort),
+      ],
+  };
+}
+
+/**
+ * The `relay-sessions` workload: the relay's resident memory per open,
+ * idle session (`count` clients, each relayed to its own connection to a
+ * sink that holds them), pysocket relay beside the raw-Deno relay.
+ */
+async function runRelaySessions(
+  impl: string,
+  count: number,
+  raise: number | null,
+  settleMs: number,
+): Promise<number> {
+  const hard = 120_000;
+  let sink: Proc | undefined;
+  let relay: Proc | undefined;
+  let client: Proc | undefined;
+  try {
+    sink = spawn(
+      withFileLimit(
+        workerCmd("deno-raw", "server", "conns", 0, 0, count),
+        raise,
+      ),
+      hard,
+    );
+    const sinkPort = await sink.stdout.next(portOf, 20_000, "port of the sink");
+    relay = spawn(withFileLimit(relayCmd(impl, sinkPort), raise), hard);
+    const port = await relay.stdout.next(
+      portOf,
+      20_000,
+      `port of ${impl} relay`,
+    );
+    await new Promise((r) => setTimeout(r, settleMs));
+    const before = await readRss(relay.pid);
+    client = spawn(
+      withFileLimit(
+        workerCmd("deno-raw", "client", "conns", port, 100, count),
+        raise,
+      ),
+      hard,
+    );
+    await sink.stdout.next(
+      field("accepted"),
+      90_000,
+      `${count} sessions through the ${impl} relay`,
+    );
+    await new Promise((r) => setTimeout(r, settleMs));
+    const after = await readRss(relay.pid);
+    return (after - before) / count;
+  } finally {
+    await stopAll([client, relay, sink]);
+  }
+}
+
 async function runRelay(impl: string, seconds: number): Promise<number> {
   const hard = (seconds * 1.2 + 30) * 1000;
   let sink: Proc | undefined;
@@ -372,30 +450,7 @@ async function runRelay(impl: string, seconds: number): Promise<number> {
         "socat listening",
       );
     } else {
-      relay = spawn(
-        pinned({
-          cmd: DENO,
-          args: impl === "pysocket"
-            ? [
-              "run",
-              "--quiet",
-              `--allow-net=${HOST}`,
-              "cli.ts",
-              "relay",
-              `${HOST}:0`,
-              `${HOST}:${sinkPort}`,
-              "--json",
-            ]
-            : [
-              "run",
-              "--quiet",
-              `--allow-net=${HOST}`,
-              "bench/workers/deno_relay.ts",
-              String(sinkPort),
-            ],
-        }),
-        hard,
-      );
+      relay = spawn(pinned(relayCmd(impl, sinkPort)), hard);
       port = await relay.stdout.next(portOf, 20_000, `port of ${impl} relay`);
     }
     client = spawn(
@@ -666,6 +721,12 @@ const ROWS: Record<string, RowSpec> = {
     title: "TCP bulk through a relay",
     unit: "MB/s",
     higherIsBetter: true,
+  },
+  "relay-sessions": {
+    key: "relay-sessions",
+    title: "Relay memory, 1,000 idle sessions",
+    unit: "B/session",
+    higherIsBetter: false,
   },
   "startup": {
     key: "startup",
@@ -950,6 +1011,33 @@ export async function main(args: string[]): Promise<number> {
           ROWS[workload],
           impls,
           (impl) => runRelay(impl, opts.seconds),
+        );
+        break;
+      }
+      case "relay-sessions": {
+        const count = 1000;
+        // Each session holds two descriptors in the relay.
+        const limit = await limitFor(2 * count);
+        const impls = ["pysocket", "deno-raw"].filter(want);
+        if ("skip" in limit) {
+          specs.push(ROWS[workload]);
+          for (const impl of impls) {
+            note(workload, impl, `skipped: ${limit.skip}`);
+          }
+          break;
+        }
+        if (want("socat")) {
+          note(
+            workload,
+            "socat",
+            "not measured: socat forks a process per session",
+          );
+        }
+        await interleave(
+          ROWS[workload],
+          impls,
+          (impl) =>
+            runRelaySessions(impl, count, limit.raise, opts.quick ? 500 : 1000),
         );
         break;
       }
