@@ -1,7 +1,10 @@
 /**
  * The `pysocket` command: the Python socket tutorial's four chat programs,
  * `pysocket tcp-server|tcp-client|udp-server|udp-client [options]`, with a
- * chat room, netcat-style streams, TLS, access lists and limits.
+ * chat room, netcat-style streams, TLS, access lists and limits; and the
+ * netcat toolbox: `pysocket relay LISTEN TARGET` (a port forwarder),
+ * `pysocket probe HOST PORTS` (`nc -z`) and `pysocket flags COMMAND...`
+ * (the exact `deno run` flags of a command line).
  * `pysocket --help` lists them; `pysocket <command> --help` shows a
  * command's options, examples and the permission flags it needs. Each
  * program is also its own module (`jsr:@pysocket/pysocket/tcp-server` and
