@@ -147,7 +147,9 @@ export type {
   ChatIO,
   DisconnectReason,
   LeaveReason,
+  PortState,
   RoomEvent,
+  SessionEndReason,
 } from "./lib/cli/_events.ts";
 export type { TextSink } from "./lib/cli/_output.ts";
 export type { ByteReader } from "./lib/socket/_line_reader.ts";

@@ -38,7 +38,15 @@ import { type OptionSpec, UsageError } from "./_options.ts";
 import type { ProgramSpec } from "./_plan.ts";
 import { type Run, runMain, runProgram } from "./_run.ts";
 
-export type { ChatEvent, ChatIO, PortState } from "./_events.ts";
+export type {
+  ChatEvent,
+  ChatIO,
+  DisconnectReason,
+  LeaveReason,
+  PortState,
+  RoomEvent,
+  SessionEndReason,
+} from "./_events.ts";
 export type { TextSink } from "./_output.ts";
 export type { ByteReader } from "../socket/_line_reader.ts";
 

@@ -64,7 +64,15 @@ import { openServerSocket } from "./_sockets.ts";
 import { wrapClient } from "./_tls.ts";
 import { pipeSocket } from "./modes/tcp_stream.ts";
 
-export type { ChatEvent, ChatIO, SessionEndReason } from "./_events.ts";
+export type {
+  ChatEvent,
+  ChatIO,
+  DisconnectReason,
+  LeaveReason,
+  PortState,
+  RoomEvent,
+  SessionEndReason,
+} from "./_events.ts";
 export type { TextSink } from "./_output.ts";
 export type { ByteReader } from "../socket/_line_reader.ts";
 

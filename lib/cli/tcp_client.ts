@@ -37,6 +37,7 @@ import { connectClient } from "./_sockets.ts";
 import { streamClient } from "./modes/tcp_stream.ts";
 
 export type { ChatEvent, ChatIO, DisconnectReason } from "./_events.ts";
+export type { PortState, SessionEndReason } from "./_events.ts";
 export type { TextSink } from "./_output.ts";
 export type { ByteReader } from "../socket/_line_reader.ts";
 export type { ChatOptions } from "./_program_options.ts";

@@ -35,6 +35,7 @@ import { tcpRoom } from "./modes/room.ts";
 import { streamServer } from "./modes/tcp_stream.ts";
 
 export type { ChatEvent, ChatIO, DisconnectReason } from "./_events.ts";
+export type { PortState, SessionEndReason } from "./_events.ts";
 export type { TextSink } from "./_output.ts";
 export type { ByteReader } from "../socket/_line_reader.ts";
 export type { ChatOptions, ServerOptions } from "./_program_options.ts";

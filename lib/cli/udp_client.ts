@@ -39,6 +39,7 @@ import { openClientDatagram, unixDatagramFlags } from "./_sockets.ts";
 import { udpStreamClient } from "./modes/udp_stream.ts";
 
 export type { ChatEvent, ChatIO, DisconnectReason } from "./_events.ts";
+export type { PortState, SessionEndReason } from "./_events.ts";
 export type { TextSink } from "./_output.ts";
 export type { ByteReader } from "../socket/_line_reader.ts";
 export type { ChatOptions } from "./_program_options.ts";
