@@ -308,7 +308,7 @@ const RELAY: ProgramSpec = {
     {
       ...OPTIONS.maxClients,
       help: "the most sessions at once (default: from the\n" +
-        `descriptor limit; UDP: ${MAX_UDP_SESSIONS})`,
+        `descriptor limit; UDP: at most ${MAX_UDP_SESSIONS})`,
       modes: undefined,
     },
     OPTIONS.idleTimeout(
