@@ -6,6 +6,7 @@
  */
 
 import { parseAccessRule } from "./_access.ts";
+import { PROXY_AUTH_ENV } from "./_proxy.ts";
 import { type Mode, type OptionSpec, UsageError } from "./_options.ts";
 
 /** The longest message `--max-message` accepts: 64 MiB. */
@@ -117,6 +118,25 @@ export function checkAddressList(value: unknown, flag: string): string[] {
     );
   }
   return entries;
+}
+
+/** `HOST:PORT`, `[IPv6]:PORT`: a host and a port from 1 to 65535. */
+export function checkHostPort(
+  value: unknown,
+  flag: string,
+): { host: string; port: number } {
+  const match = typeof value === "string"
+    ? /^(?:\[([^\]]+)\]|([^:\s\[\]]+)):(\d{1,5})$/.exec(value)
+    : null;
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port < 1 || port > 65535) {
+    throw new UsageError(
+      `${flag} must be HOST:PORT ([ADDRESS]:PORT for IPv6), port 1 to 65535, got ${
+        show(value)
+      }`,
+    );
+  }
+  return { host: match[1] ?? match[2], port };
 }
 
 function checkFlag(value: unknown, flag: string): boolean {
@@ -323,6 +343,47 @@ export const OPTIONS = {
     modes,
     elsewhere: "other modes read at most 64 KiB at a time",
   }),
+  hexdump: {
+    name: "hexdump",
+    kind: "flag",
+    key: "hexdump",
+    help: "show each chunk sent (>) and received (<) as a hex dump\n" +
+      "on stderr; stdout is unchanged",
+    check: checkFlag,
+  } as OptionSpec,
+  verbose: {
+    name: "verbose",
+    short: "v",
+    kind: "flag",
+    key: "verbose",
+    help: "connection lines on stderr (* ...): addresses, TLS,\n" +
+      "bytes each way at close",
+    check: checkFlag,
+  } as OptionSpec,
+  proxy: {
+    name: "proxy",
+    kind: "value",
+    value: "HOST:PORT",
+    key: "proxy",
+    help: "connect through this proxy (the proxy resolves --host);\n" +
+      `credentials from ${PROXY_AUTH_ENV}=user:pass, if set`,
+    check: checkHostPort,
+  } as OptionSpec,
+  proxyType: {
+    name: "proxy-type",
+    kind: "value",
+    value: "TYPE",
+    key: "proxyType",
+    help: "socks5 or http (CONNECT); default http",
+    check: (value: unknown, flag: string) => {
+      if (value !== "socks5" && value !== "http") {
+        throw new UsageError(
+          `${flag} must be socks5 or http, got ${show(value)}`,
+        );
+      }
+      return value;
+    },
+  } as OptionSpec,
   idleTimeout: (
     help: string,
     modes: readonly Mode[],

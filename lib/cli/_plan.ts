@@ -18,6 +18,8 @@ import {
   type OptionSpec,
   UsageError,
 } from "./_options.ts";
+import { PROXY_AUTH_ENV, type ProxyType } from "./_proxy.ts";
+import type { TrafficOptions } from "./_traffic.ts";
 import { defaultMaxClients, type Limits, limitsOf } from "./_limits.ts";
 
 /** The four programs, as named on the command line. */
@@ -80,6 +82,18 @@ export interface TlsPlan {
   serverName?: string;
 }
 
+/** A proxy to connect through. */
+export interface ProxyPlan {
+  /** Its host. */
+  host: string;
+  /** Its port. */
+  port: number;
+  /** Its protocol. */
+  type: ProxyType;
+  /** How messages name it. */
+  display: string;
+}
+
 /** A run, decided: every option checked and given its meaning. */
 export interface Plan {
   /** The program. */
@@ -100,6 +114,10 @@ export interface Plan {
   access: AccessList | null;
   /** The server's limits. */
   limits: Limits;
+  /** `--proxy` and `--proxy-type`, or `null` without a proxy. */
+  proxy: ProxyPlan | null;
+  /** `--hexdump` and `--verbose`. */
+  traffic: TrafficOptions;
 }
 
 /** The mode that `room`, `stream` and `echo` choose. */
@@ -153,6 +171,12 @@ export function makePlan(
       "--allow and --deny check IP addresses; they do not apply to --unix",
     );
   }
+  if (options.proxyType !== undefined && options.proxy === undefined) {
+    throw new UsageError("--proxy-type needs --proxy HOST:PORT");
+  }
+  if (options.proxy !== undefined && options.unix !== undefined) {
+    throw new UsageError("--proxy reaches TCP servers, not --unix");
+  }
   spec.rules?.(options, mode);
   const endpoint = resolveEndpoint(spec, options);
   const allow = options.allow as string[] | undefined;
@@ -173,11 +197,26 @@ export function makePlan(
       }
       : null,
     access: allow || deny ? new AccessList({ allow, deny }) : null,
+    proxy: proxyPlan(options),
+    traffic: {
+      hexdump: options.hexdump === true,
+      verbose: options.verbose === true,
+    },
     limits: limitsOf({
       maxClients: (options.maxClients as number | undefined) ??
         (spec.server ? defaultMaxClients() : null),
       maxMessage: options.maxMessage as number | undefined,
     }),
+  };
+}
+
+function proxyPlan(options: Record<string, unknown>): ProxyPlan | null {
+  const proxy = options.proxy as { host: string; port: number } | undefined;
+  if (!proxy) return null;
+  return {
+    ...proxy,
+    type: (options.proxyType as ProxyType | undefined) ?? "http",
+    display: formatHostPort(proxy.host, proxy.port),
   };
 }
 
@@ -193,7 +232,10 @@ export function makePlan(
  */
 export function permissionFlags(plan: Plan, bound?: string): string {
   const { program, endpoint, tls } = plan;
-  let flags = program.permissions(endpoint, bound);
+  const { proxy } = plan;
+  let flags = proxy
+    ? `--allow-net=${proxy.display} --allow-env=${PROXY_AUTH_ENV}`
+    : program.permissions(endpoint, bound);
   if (tls && program.server && endpoint.port === 0) {
     flags = flags.replace(/(--allow-net=\S*?):0\b/, "$1");
   }

@@ -93,6 +93,33 @@ export interface ChatOptions {
    * @default {null}
    */
   idleTimeout?: number | null;
+  /**
+   * Show each chunk sent and received as a hex dump on stderr
+   * (`--hexdump`).
+   *
+   * @default {false}
+   */
+  hexdump?: boolean;
+  /**
+   * Connection lines on stderr: addresses, TLS, bytes at close
+   * (`--verbose`).
+   *
+   * @default {false}
+   */
+  verbose?: boolean;
+  /**
+   * `tcp-client`: connect through this proxy, `"HOST:PORT"`; the login, if
+   * any, comes from the `PYSOCKET_PROXY_AUTH` environment variable.
+   *
+   * @default {undefined}
+   */
+  proxy?: string;
+  /**
+   * `tcp-client`: the proxy's protocol.
+   *
+   * @default {"http"}
+   */
+  proxyType?: "socks5" | "http";
 }
 
 /**
@@ -107,7 +134,8 @@ export interface ChatOptions {
  * assert.equal(options.echo, true);
  * ```
  */
-export interface ServerOptions extends Omit<ChatOptions, "ca" | "serverName"> {
+export interface ServerOptions
+  extends Omit<ChatOptions, "ca" | "serverName" | "proxy" | "proxyType"> {
   /**
    * Reply to each message with exactly the bytes received, without reading
    * stdin. A client's `exit` still ends its session.

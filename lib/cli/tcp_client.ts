@@ -65,12 +65,16 @@ const TCP_CLIENT: ProgramSpec = {
     OPTIONS.ca,
     OPTIONS.serverName,
     OPTIONS.insecure,
+    OPTIONS.proxy,
+    OPTIONS.proxyType,
     OPTIONS.idleTimeout(
       "--stream: give up after that long without data",
       ["stream"],
       "the chat client has --timeout",
     ),
     OPTIONS.json,
+    OPTIONS.hexdump,
+    OPTIONS.verbose,
   ],
   examples: [
     "pysocket tcp-client",

@@ -81,6 +81,8 @@ const TCP_SERVER: ProgramSpec = {
       "the chat server has --timeout",
     ),
     OPTIONS.json,
+    OPTIONS.hexdump,
+    OPTIONS.verbose,
   ],
   examples: [
     "pysocket tcp-server",
