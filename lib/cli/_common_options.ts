@@ -50,6 +50,18 @@ export function checkSeconds(value: unknown, flag: string): number {
   return number;
 }
 
+/** Seconds from 0, as {@linkcode checkSeconds} writes them. */
+export function checkSecondsOrZero(value: unknown, flag: string): number {
+  if (value === 0 || value === "0") return 0;
+  try {
+    return checkSeconds(value, flag);
+  } catch {
+    throw new UsageError(
+      `${flag} must be a number of seconds, 0 or more, got ${show(value)}`,
+    );
+  }
+}
+
 /** A whole number from 1 to `max`, with K and M suffixes if `units`. */
 function checkWhole(max: number, units: boolean) {
   return (value: unknown, flag: string): number => {
@@ -383,6 +395,69 @@ export const OPTIONS = {
       }
       return value;
     },
+  } as OptionSpec,
+  crlf: {
+    name: "crlf",
+    short: "C",
+    kind: "flag",
+    key: "crlf",
+    help: "--stream: send each line of input ending in \\r\\n",
+    check: checkFlag,
+    modes: ["stream"],
+    elsewhere: "the chat sends each line without a line end",
+  } as OptionSpec,
+  sendOnly: {
+    name: "send-only",
+    kind: "flag",
+    key: "sendOnly",
+    help: "--stream: only send; what the peer sends is dropped,\n" +
+      "and the end of input ends the program",
+    check: checkFlag,
+    modes: ["stream"],
+    elsewhere: "it is a --stream option",
+  } as OptionSpec,
+  recvOnly: {
+    name: "recv-only",
+    kind: "flag",
+    key: "recvOnly",
+    help: "--stream: only receive; stdin is not read, and our\n" +
+      "sending side stays open until the peer ends",
+    check: checkFlag,
+    modes: ["stream"],
+    elsewhere: "it is a --stream option",
+  } as OptionSpec,
+  noShutdown: {
+    name: "no-shutdown",
+    kind: "flag",
+    key: "noShutdown",
+    help: "--stream: keep sending open after end of input\n" +
+      "(default: shut it down, so the peer reads end of stream)",
+    check: checkFlag,
+    modes: ["stream"],
+    elsewhere: "it is a --stream option",
+  } as OptionSpec,
+  quitAfterEof: {
+    name: "quit-after-eof",
+    short: "q",
+    kind: "value",
+    value: "S",
+    key: "quitAfterEof",
+    help: "--stream: end S seconds after end of input, whatever\n" +
+      "the peer does (0: at once)",
+    check: checkSecondsOrZero,
+    modes: ["stream"],
+    elsewhere: "it is a --stream option",
+  } as OptionSpec,
+  keepOpen: {
+    name: "keep-open",
+    short: "k",
+    kind: "flag",
+    key: "keepOpen",
+    help: "--stream: after a client leaves, serve the next one\n" +
+      "(one at a time; stdin goes on to the next)",
+    check: checkFlag,
+    modes: ["stream"],
+    elsewhere: "--room and --echo serve many clients already",
   } as OptionSpec,
   idleTimeout: (
     help: string,

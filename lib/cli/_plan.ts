@@ -94,6 +94,22 @@ export interface ProxyPlan {
   display: string;
 }
 
+/** What `--stream` does with its two directions. */
+export interface StreamPlan {
+  /** `--crlf`: input lines are sent ending in `\r\n`. */
+  crlf: boolean;
+  /** `--send-only`: received bytes are dropped; end of input ends the run. */
+  sendOnly: boolean;
+  /** `--recv-only`: stdin is not read, nothing is sent. */
+  recvOnly: boolean;
+  /** Shut down sending at the end of input (not with `--no-shutdown`). */
+  shutdown: boolean;
+  /** `--quit-after-eof` in seconds, or `null`. */
+  quitAfterEof: number | null;
+  /** `--keep-open`: a `tcp-server --stream` serves the next client. */
+  keepOpen: boolean;
+}
+
 /** A run, decided: every option checked and given its meaning. */
 export interface Plan {
   /** The program. */
@@ -116,6 +132,8 @@ export interface Plan {
   limits: Limits;
   /** `--proxy` and `--proxy-type`, or `null` without a proxy. */
   proxy: ProxyPlan | null;
+  /** The `--stream` options. */
+  stream: StreamPlan;
   /** `--hexdump` and `--verbose`. */
   traffic: TrafficOptions;
 }
@@ -177,6 +195,26 @@ export function makePlan(
   if (options.proxy !== undefined && options.unix !== undefined) {
     throw new UsageError("--proxy reaches TCP servers, not --unix");
   }
+  if (options.sendOnly && options.recvOnly) {
+    throw new UsageError(
+      "--send-only and --recv-only exclude each other: give one",
+    );
+  }
+  if (options.recvOnly) {
+    for (
+      const [key, flag] of [
+        ["crlf", "--crlf"],
+        ["noShutdown", "--no-shutdown"],
+        ["quitAfterEof", "--quit-after-eof"],
+      ]
+    ) {
+      if (options[key] !== undefined) {
+        throw new UsageError(
+          `${flag} is about sending stdin; --recv-only does not read it`,
+        );
+      }
+    }
+  }
   spec.rules?.(options, mode);
   const endpoint = resolveEndpoint(spec, options);
   const allow = options.allow as string[] | undefined;
@@ -198,6 +236,14 @@ export function makePlan(
       : null,
     access: allow || deny ? new AccessList({ allow, deny }) : null,
     proxy: proxyPlan(options),
+    stream: {
+      crlf: options.crlf === true,
+      sendOnly: options.sendOnly === true,
+      recvOnly: options.recvOnly === true,
+      shutdown: options.noShutdown !== true,
+      quitAfterEof: (options.quitAfterEof as number | undefined) ?? null,
+      keepOpen: options.keepOpen === true,
+    },
     traffic: {
       hexdump: options.hexdump === true,
       verbose: options.verbose === true,
