@@ -61,6 +61,8 @@ export interface ProgramSpec {
   examples: readonly [string, string];
   /** What the end of input does, for `--help`. */
   inputNote: string;
+  /** What the end of input does with `--stream`, for `--help`. */
+  streamNote?: string;
   /**
    * The complete Deno permission flags for an endpoint, as one types them
    * after `deno run`; `bound` is the address a server bound, when known.
@@ -373,7 +375,7 @@ ${spec.summary}
 Options:
 ${optionsHelp(spec.options)}
 When stdin is not a terminal, no prompts are shown and each line of input is
-one message${spec.inputNote}
+one message${spec.inputNote}${spec.streamNote ?? ""}
 Messages go to stdout; status lines (listening, connected, disconnected,
 errors) go to stderr.
 

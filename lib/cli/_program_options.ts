@@ -94,6 +94,38 @@ export interface ChatOptions {
    */
   idleTimeout?: number | null;
   /**
+   * `--stream`: send each line of input ending in `\r\n`.
+   *
+   * @default {false}
+   */
+  crlf?: boolean;
+  /**
+   * `--stream`: only send; received bytes are dropped and the end of input
+   * ends the run.
+   *
+   * @default {false}
+   */
+  sendOnly?: boolean;
+  /**
+   * `--stream`: only receive; stdin is not read.
+   *
+   * @default {false}
+   */
+  recvOnly?: boolean;
+  /**
+   * `--stream`: keep the sending side open after the end of input.
+   *
+   * @default {false}
+   */
+  noShutdown?: boolean;
+  /**
+   * `--stream`: end this many seconds after the end of input, whatever
+   * the peer does (0: at once).
+   *
+   * @default {null}
+   */
+  quitAfterEof?: number | null;
+  /**
    * Show each chunk sent and received as a hex dump on stderr
    * (`--hexdump`).
    *
@@ -161,6 +193,12 @@ export interface ServerOptions
    * @default {undefined}
    */
   key?: string;
+  /**
+   * `tcp-server --stream`: after a client leaves, serve the next one.
+   *
+   * @default {false}
+   */
+  keepOpen?: boolean;
   /**
    * Addresses or CIDR ranges admitted.
    *

@@ -222,3 +222,71 @@ Deno.test("--hexdump and --verbose are flags: a value is a usage error, exit 2",
   assert.equal(done.code, 2, done.stderr);
   assert.equal(lines(done.stderr).length, 1);
 });
+
+Deno.test(
+  `--hexdump in the other modes: a room member's line and the welcome it got; udp-client and udp-client --stream against a Python echo${py.why}`,
+  { ignore: py.ignore },
+  async () => {
+    {
+      const { server, port } = await startServer([
+        "tcp-server",
+        "--room",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--hexdump",
+      ]);
+      await using _server = server;
+      await using member = pythonChild(
+        `import socket
+s = socket.create_connection(("127.0.0.1", ${port}))
+s.recv(4096)
+s.sendall(b"hi room\\n")
+s.shutdown(socket.SHUT_WR)
+while s.recv(4096):
+    pass
+print("done")`,
+      );
+      await member.waitFor("stdout", "done");
+      await server.waitFor(
+        "stderr",
+        /< 127\.0\.0\.1:\d+ 8 bytes\n00000000 {2}68 69 20 72 6f 6f 6d 0a +\|hi room\.\|\n/,
+      );
+      assert.match(
+        server.stderr,
+        /> 127\.0\.0\.1:\d+ \d+ bytes\n00000000 {2}2a 20 77 65 6c 63 6f 6d {2}/,
+      );
+    }
+    for (const mode of [[], ["--stream"]]) {
+      await using echo = pythonChild(
+        `import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+print("listening on 127.0.0.1:%d" % s.getsockname()[1], file=sys.stderr)
+data, sender = s.recvfrom(65536)
+s.sendto(data.upper(), sender)`,
+      );
+      const port = await listeningPort(echo);
+      const done = await runPysocket(
+        ["udp-client", ...mode, "--port", String(port), "--hexdump"],
+        { stdin: "udp\n", flags: DEFAULT_FLAGS },
+      );
+      assert.equal(done.code, 0, done.stderr);
+      const to = `127.0.0.1:${port}`;
+      const sent = mode.length ? "udp\n" : "udp";
+      assert.equal(done.stdout, mode.length ? "UDP\n" : "server>UDP\n");
+      const n = sent.length;
+      assert.deepEqual(
+        lines(done.stderr).filter((line) => /^[<>]/.test(line)),
+        [
+          `> ${to} ${n} bytes`,
+          `< ${to} ${n} bytes`,
+          // The chat client says exit at the end of its input.
+          ...(mode.length ? [] : [`> ${to} 4 bytes`]),
+        ],
+        done.stderr,
+      );
+    }
+  },
+);
