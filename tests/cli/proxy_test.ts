@@ -15,9 +15,12 @@ import { freePort, waitUntilBound } from "../_support/net.ts";
 import {
   assertOneLine,
   listeningPort,
+  pysocket,
   runPysocket,
+  startServer,
 } from "../_support/pysocket.ts";
-import { pythonPeer } from "../_support/python.ts";
+import { pythonChild, pythonPeer } from "../_support/python.ts";
+import { makeCerts } from "../_support/tls_certs.ts";
 import { tempDir } from "../_support/temp_dir.ts";
 
 /** The upper-casing peer (tests/peers/upper_peer.py) on a port of its own. */
@@ -291,3 +294,101 @@ Deno.test("--proxy and --proxy-type: each bad value is one line, exit 2", async 
     assertOneLine(done, 2, pattern);
   }
 });
+
+const pyTls = needs("python", "openssl");
+
+Deno.test(
+  `--tls through a SOCKS5 proxy: the certificate is checked for --host, end to end through the tunnel${pyTls.why}`,
+  { ignore: pyTls.ignore },
+  async () => {
+    const certs = await makeCerts();
+    const { server, port } = await startServer(
+      [
+        "tcp-server",
+        "--stream",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--tls",
+        "--cert",
+        certs.serverCert,
+        "--key",
+        certs.serverKey,
+      ],
+      { flags: ["--allow-net=127.0.0.1", "--allow-read"] },
+    );
+    await using _server = server;
+    const { proxy, port: proxyPort } = await pythonProxy();
+    await using _proxy = proxy;
+    await using client = pysocket(
+      [
+        "tcp-client",
+        "--stream",
+        "--tls",
+        "--ca",
+        certs.caCert,
+        "--host",
+        "localhost",
+        "--port",
+        String(port),
+        "--proxy",
+        `127.0.0.1:${proxyPort}`,
+        "--proxy-type",
+        "socks5",
+      ],
+      {
+        flags: [`--allow-net=127.0.0.1:${proxyPort}`, "--allow-read"],
+        stdin: "sealed\n",
+      },
+    );
+    await server.waitFor("stdout", "sealed\n");
+    await server.write("reply\n");
+    await server.closeStdin();
+    const [c, s] = await Promise.all([client.finished(), server.finished()]);
+    assert.equal(c.code, 0, c.stderr);
+    assert.equal(s.code, 0, s.stderr);
+    assert.equal(c.stdout, "reply\n");
+    await proxy.waitFor("stdout", `CONNECT localhost ${port}`);
+  },
+);
+
+Deno.test(
+  `--timeout bounds the proxy's answer: a proxy that accepts and never speaks is one line, exit 1${py.why}`,
+  { ignore: py.ignore },
+  async () => {
+    // Listening, never accepting: the kernel completes the connection, and
+    // nobody ever answers the greeting.
+    await using mute = pythonChild(
+      `import socket, sys, time
+s = socket.create_server(("127.0.0.1", 0))
+print("listening on 127.0.0.1:%d" % s.getsockname()[1], file=sys.stderr)
+time.sleep(60)`,
+    );
+    const proxyPort = await listeningPort(mute);
+    for (const type of ["socks5", "http"]) {
+      const done = await runPysocket(
+        [
+          "tcp-client",
+          "--stream",
+          "--port",
+          "9",
+          "--proxy",
+          `127.0.0.1:${proxyPort}`,
+          "--proxy-type",
+          type,
+          "--timeout",
+          "1",
+        ],
+        { flags: [`--allow-net=127.0.0.1:${proxyPort}`] },
+      );
+      assertOneLine(
+        done,
+        1,
+        new RegExp(
+          `^pysocket tcp-client: cannot connect to 127\\.0\\.0\\.1:9: the proxy at 127\\.0\\.0\\.1:${proxyPort} did not answer within 1 s\n$`,
+        ),
+      );
+    }
+  },
+);
