@@ -215,8 +215,10 @@ export async function giveUpOutgoing(run: Run): Promise<void> {
   const granted = async (host?: string) =>
     (await Deno.permissions.query({ name: "net", host })).state === "granted";
   if (await granted()) return;
-  const sameHost = target.endpoint.path === undefined &&
-    target.endpoint.host === endpoint.host;
+  // Through a proxy, the proxy is what sessions connect to.
+  const out = run.plan.proxy ?? target.endpoint;
+  const sameHost = !("path" in out && out.path !== undefined) &&
+    out.host === endpoint.host;
   if (sameHost && await granted(bracketed(endpoint.host))) return;
   await Deno.permissions.revoke({
     name: "net",
@@ -266,6 +268,18 @@ async function serveOne(
         return;
       }
     }
+    const { traffic } = run;
+    if (traffic.verbose) {
+      const local = typeof session.address === "string"
+        ? ""
+        : ` on ${peerName(session.sock.getsockname())}`;
+      traffic.note(
+        `accepted ${session.peer || "unix peer"}${local}${
+          run.plan.tls ? " (TLS handshake done)" : ""
+        }`,
+      );
+    }
+    traffic.tap(session.sock, session.peer || "unix peer");
     return await handle(session);
   } catch (err) {
     // A mode's failure for one session never ends the server.

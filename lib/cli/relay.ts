@@ -51,9 +51,15 @@ import {
 import { formatHostPort, isIPv6 } from "../socket/_address.ts";
 import type { Address } from "../socket/address.ts";
 import { Deadline } from "../socket/_deadline.ts";
-import { TimeoutError } from "../socket/errors.ts";
+import { PermissionError, TimeoutError } from "../socket/errors.ts";
 import { Socket } from "../socket/socket.ts";
 import { ChatFailure } from "./_explain.ts";
+import {
+  connectThroughProxy,
+  PROXY_AUTH_ENV,
+  proxyAuthFromEnv,
+  ProxyError,
+} from "./_proxy.ts";
 import type { ChatIO, SessionEndReason } from "./_events.ts";
 import { checkPort, OPTIONS } from "./_common_options.ts";
 import { type OptionSpec, UsageError } from "./_options.ts";
@@ -321,6 +327,14 @@ const RELAY: ProgramSpec = {
       `give up connecting to TARGET after this long; default ${CONNECT_SECONDS}`,
       ["relay"],
     ),
+    {
+      ...OPTIONS.proxy,
+      help: "reach TARGET (TCP or tls:) through this proxy;\n" +
+        `credentials from ${PROXY_AUTH_ENV}=user:pass, if set`,
+    },
+    OPTIONS.proxyType,
+    OPTIONS.hexdump,
+    OPTIONS.verbose,
     { ...OPTIONS.json, modes: undefined } as OptionSpec,
   ],
   examples: [
@@ -348,6 +362,14 @@ const RELAY: ProgramSpec = {
     if ((options.allow || options.deny) && listen.path !== undefined) {
       throw new UsageError(
         "--allow and --deny check IP addresses; they do not apply to a unix: LISTEN",
+      );
+    }
+    if (
+      options.proxy !== undefined &&
+      (endpoint.datagram || endpoint.path !== undefined)
+    ) {
+      throw new UsageError(
+        "--proxy reaches a TCP or tls: TARGET, not udp: or unix:",
       );
     }
     for (
@@ -485,17 +507,48 @@ function ended(
  */
 async function connectTarget(run: Run): Promise<Socket> {
   const { endpoint, tls } = run.plan.target!;
-  let sock = run.own(new Socket(endpoint.family, SOCK_STREAM));
+  const { proxy } = run.plan;
+  const timeout = run.plan.timeout ?? CONNECT_SECONDS;
+  let sock: Socket;
+  if (proxy) {
+    try {
+      sock = run.own(
+        await connectThroughProxy({
+          proxy,
+          type: proxy.type,
+          target: endpoint,
+          auth: proxyAuthFromEnv(),
+          timeout,
+        }),
+      );
+    } catch (err) {
+      if (
+        err instanceof ProxyError && !(err.cause instanceof PermissionError)
+      ) {
+        throw new ChatFailure(
+          `cannot reach ${endpoint.display}: ${err.message}`,
+        );
+      }
+      throw err instanceof ProxyError ? err.cause : err;
+    }
+    run.traffic.note(
+      `${
+        proxy.type === "socks5" ? "SOCKS5" : "HTTP"
+      } proxy ${proxy.display} connected us to ${endpoint.display}`,
+    );
+  } else sock = run.own(new Socket(endpoint.family, SOCK_STREAM));
   try {
-    sock.settimeout(run.plan.timeout ?? CONNECT_SECONDS);
-    await sock.connect(endpoint.path ?? [endpoint.host, endpoint.port]);
+    sock.settimeout(timeout);
+    if (!proxy) {
+      await sock.connect(endpoint.path ?? [endpoint.host, endpoint.port]);
+    }
     if (tls) {
       const plain = sock;
       sock = run.own(await wrapClient(plain, endpoint.host, tls));
       run.release(plain);
     }
     sock.settimeout(null);
-    return sock;
+    return run.traffic.tap(sock, endpoint.display);
   } catch (err) {
     run.release(sock);
     if (err instanceof TimeoutError) {
@@ -616,7 +669,10 @@ async function relayDatagrams(run: Run): Promise<number> {
   const open = (peer: string): DatagramSession => {
     const session: DatagramSession = {
       peer,
-      up: run.own(new Socket(to.family, SOCK_DGRAM)),
+      up: run.traffic.tap(
+        run.own(new Socket(to.family, SOCK_DGRAM)),
+        to.display,
+      ),
       last: performance.now(),
       fromClient: 0,
       fromTarget: 0,
