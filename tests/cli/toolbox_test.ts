@@ -9,8 +9,10 @@
  *
  * Each pysocket program has a runner in {@linkcode RUNNERS}; a row whose
  * command starts with a program that has none is a failing test that
- * names the row, so no row goes untested. To add a program (relay, probe,
- * flags...), add a runner there.
+ * names the row, so no row goes untested. The relay rows put a Python
+ * target behind the relay (a SOCKS5 proxy between them for `--proxy`) and
+ * a Python client in front; the probe rows check a listening port and the
+ * next; the flags rows run the command with exactly the flags printed.
  *
  * @module
  */
@@ -404,12 +406,153 @@ print("reply %r" % s.recvfrom(65536)[0])`,
   },
 };
 
+/** `relay` rows: a target peer behind the relay, a Python client in front. */
+const relay: ProgramRunner = {
+  needs(command) {
+    return command.args.some((arg) => arg === "--tls" || arg.startsWith("tls:"))
+      ? needs("python", "openssl")
+      : python();
+  },
+  async run(_row, command) {
+    const args = [...command.args];
+    const [listen, target] = args;
+    if (listen.startsWith("udp:")) {
+      // An upper-casing UDP peer behind the relay.
+      await using peer = pythonChild(
+        `import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+print("listening on 127.0.0.1:%d" % s.getsockname()[1], file=sys.stderr)
+data, sender = s.recvfrom(65536)
+print("got %r" % data)
+s.sendto(data.upper(), sender)`,
+      );
+      args[0] = "udp:127.0.0.1:0";
+      args[1] = `udp:127.0.0.1:${await listeningPort(peer)}`;
+      const { server, port } = await startServer([command.program, ...args], {
+        flags: FLAGS,
+      });
+      await using _server = server;
+      await using client = pythonChild(
+        `import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(10)
+s.sendto(b"line one\\n", ("127.0.0.1", ${port}))
+print("reply %r" % s.recvfrom(65536)[0])`,
+      );
+      await client.waitFor("stdout", `reply ${pyRepr("LINE ONE\n")}`);
+      await peer.waitFor("stdout", `got ${pyRepr("line one\n")}`);
+      return;
+    }
+    const tlsListen = args.includes("--tls");
+    const tlsTarget = target.startsWith("tls:");
+    const certs = tlsListen || tlsTarget ? await makeCerts() : null;
+    if (certs) {
+      setValue(args, "--cert", certs.serverCert);
+      setValue(args, "--key", certs.serverKey);
+      setValue(args, "--ca", certs.caCert);
+    }
+    await using peer = targetPeer(
+      "tcp",
+      tlsTarget ? certs!.serverCert : undefined,
+      tlsTarget ? certs!.serverKey : undefined,
+    );
+    args[0] = "127.0.0.1:0";
+    args[1] = target.replace(/:\d+$/, `:${await listeningPort(peer)}`);
+    let proxy: Child | null = null;
+    if (valueOf(args, "--proxy")) {
+      proxy = pythonPeer("socks5_proxy.py", ["127.0.0.1", "0"]);
+      setValue(args, "--proxy", `127.0.0.1:${await listeningPort(proxy)}`);
+    }
+    await using _proxy = proxy ?? { [Symbol.asyncDispose]: async () => {} };
+    const { server, port } = await startServer([command.program, ...args], {
+      flags: FLAGS,
+    });
+    await using _server = server;
+    // A TLS client ends its side with close_notify only as it closes:
+    // it waits for the target's answer (sent after 2 s of silence).
+    await using client = clientPeer(
+      port,
+      "line one\n",
+      !tlsListen,
+      tlsListen ? certs!.caCert : undefined,
+    );
+    await client.waitFor("stdout", `reply ${pyRepr("banner\nLINE ONE\n")}`);
+    await peer.waitFor("stdout", `got ${pyRepr("line one\n")}`);
+    await server.waitFor(
+      "stderr",
+      /session ended \(9 bytes from the client, 16 from the target\)\n/,
+    );
+    if (args.includes("--hexdump")) {
+      assert.match(server.stderr, /^< \S+ 9 bytes\n00000000 {2}6c 69 6e 65 /m);
+      assert.match(
+        server.stderr,
+        /^> 127\.0\.0\.1:\d+ 9 bytes\n00000000 {2}6c 69 6e 65 /m,
+      );
+    }
+    if (proxy) await proxy.waitFor("stdout", /CONNECT 127\.0\.0\.1 \d+/);
+  },
+};
+
+/** `probe` rows: 8080 stands for a listening port, 8081 for the next one. */
+const probe: ProgramRunner = {
+  needs: () => needs(),
+  async run(row, command) {
+    using open = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (open.addr as Deno.NetAddr).port;
+    const args = command.args.map((arg) =>
+      arg.replaceAll("8081", String(port + 1)).replaceAll("8080", String(port))
+    );
+    const done = await runPysocket([command.program, ...args], {
+      flags: FLAGS,
+    });
+    assert.equal(done.code, 0, `row "${row.task}": ${done.stderr}`);
+    if (args.includes("-v") && command.args.some((a) => a.includes("8081"))) {
+      // The next port is closed unless another program happens to use it.
+      assert.match(
+        done.stdout,
+        new RegExp(`^${port} open\\n${port + 1} (closed|open)\\n$`),
+      );
+      assert.match(done.stderr, /of 2 ports on 127\.0\.0\.1\n$/);
+    } else assert.equal(done.stdout, `${port} open\n`);
+  },
+};
+
+/** `flags` rows: exactly the printed flags run the command they are for. */
+const flags: ProgramRunner = {
+  needs: () => needs(),
+  async run(row, command) {
+    const port = freePort();
+    const args = command.args.map((arg) => arg.replace("8080", String(port)));
+    const printed = await runPysocket([command.program, ...args], {
+      flags: [],
+    });
+    assert.equal(printed.code, 0, `row "${row.task}": ${printed.stderr}`);
+    const { server } = await startServer(args, {
+      flags: ["--no-config", ...printed.stdout.trim().split(" ")],
+    });
+    await using _server = server;
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    try {
+      const buffer = new Uint8Array(64);
+      const n = await conn.read(buffer);
+      assert.ok(n !== null, `row "${row.task}": no greeting`);
+      assert.equal(new TextDecoder().decode(buffer.subarray(0, n)), "hello");
+    } finally {
+      conn.close();
+    }
+  },
+};
+
 /** The runner of each pysocket program that rows may use. */
 const RUNNERS: Record<string, ProgramRunner> = {
   "tcp-client": tcpClient,
   "tcp-server": tcpServer,
   "udp-client": udpClient,
   "udp-server": udpServer,
+  relay,
+  probe,
+  flags,
 };
 
 const ROWS = readRows();
