@@ -10,11 +10,11 @@
 
 import assert from "node:assert/strict";
 import { random, sha256 } from "../_support/data.ts";
-import { freePort, udpSocket } from "../_support/net.ts";
+import { freePort, udpSocket, waitUntilBound } from "../_support/net.ts";
 import { needs } from "../_support/platform.ts";
-import { type Child, lines, run } from "../_support/process.ts";
+import { Child, lines, run } from "../_support/process.ts";
 import { runPysocket, startServer } from "../_support/pysocket.ts";
-import { pythonChild } from "../_support/python.ts";
+import { pythonChild, pythonPeer } from "../_support/python.ts";
 import { tempDir } from "../_support/temp_dir.ts";
 import { makeCerts } from "../_support/tls_certs.ts";
 
@@ -559,3 +559,72 @@ Deno.test("relay: --idle-timeout ends a silent TCP session, closing both sides, 
   );
   await echo.waitFor("stderr", /127\.0\.0\.1 disconnected/);
 });
+
+const dante = needs("proc", "python", "danted");
+
+Deno.test(
+  `relay --proxy: each session reaches the target through danted (SOCKS5), the relay allowed only its address and the proxy's${dante.why}`,
+  { ignore: dante.ignore },
+  async () => {
+    using dir = tempDir();
+    const proxyPort = freePort();
+    const conf = dir.join("danted.conf");
+    Deno.writeTextFileSync(
+      conf,
+      `logoutput: stderr
+internal: 127.0.0.1 port = ${proxyPort}
+external: 127.0.0.1
+clientmethod: none
+socksmethod: none
+user.unprivileged: nobody
+client pass { from: 127.0.0.1/32 to: 0.0.0.0/0 }
+socks pass { from: 127.0.0.1/32 to: 127.0.0.0/8 }
+`,
+    );
+    await using proxy = new Child("danted", [
+      "-f",
+      conf,
+      "-p",
+      dir.join("danted.pid"),
+    ]);
+    await waitUntilBound(proxyPort, "tcp", proxy);
+    await using peer = pythonPeer("upper_peer.py", ["127.0.0.1", "0"]);
+    const peerPort = Number(
+      (await peer.waitFor("stderr", /listening on .*:(\d+)\n/))[1],
+    );
+    const port = freePort();
+    const args = [
+      "relay",
+      `127.0.0.1:${port}`,
+      `localhost:${peerPort}`,
+      "--proxy",
+      `127.0.0.1:${proxyPort}`,
+      "--proxy-type",
+      "socks5",
+    ];
+    const printed = await runPysocket(["flags", ...args], { flags: [] });
+    assert.equal(
+      printed.stdout,
+      `--allow-net=127.0.0.1:${port},127.0.0.1:${proxyPort} --allow-env=PYSOCKET_PROXY_AUTH\n`,
+    );
+    const { relay } = await startRelay(args[1], args[2], args.slice(3), [
+      "--no-config",
+      ...printed.stdout.trim().split(" "),
+    ]);
+    await using _relay = relay;
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    const [back] = await Promise.all([
+      readAll(conn),
+      writeAll(conn, new TextEncoder().encode("through socks\n")).then(() =>
+        conn.closeWrite()
+      ),
+    ]);
+    conn.close();
+    assert.equal(new TextDecoder().decode(back), "banner\nTHROUGH SOCKS\n");
+    await peer.waitFor("stdout", /got b'through socks\\n'/);
+    await relay.waitFor(
+      "stderr",
+      /session ended \(14 bytes from the client, 21 from the target\)\n/,
+    );
+  },
+);
