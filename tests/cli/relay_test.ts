@@ -628,3 +628,40 @@ socks pass { from: 127.0.0.1/32 to: 127.0.0.0/8 }
     );
   },
 );
+
+Deno.test("relay --max-clients: a client past the limit is refused by the engine while a session is open; the next one is served after", async () => {
+  const { server: echo, port: echoPort } = await startServer(
+    ["tcp-server", "--stream", "--echo", "--host", "127.0.0.1", "--port", "0"],
+  );
+  await using _echo = echo;
+  const { relay, port } = await startRelay(
+    "127.0.0.1:0",
+    `127.0.0.1:${echoPort}`,
+    ["--max-clients", "1"],
+  );
+  await using _relay = relay;
+  const first = await Deno.connect({ hostname: "127.0.0.1", port });
+  await writeAll(first, new TextEncoder().encode("first"));
+  const buffer = new Uint8Array(16);
+  assert.equal(await first.read(buffer), 5);
+  const second = await Deno.connect({ hostname: "127.0.0.1", port });
+  assert.equal((await readAll(second)).length, 0);
+  second.close();
+  await relay.waitFor(
+    "stderr",
+    /127\.0\.0\.1:\d+ refused: 1 clients already \(--max-clients 1\)\n/,
+  );
+  await first.closeWrite();
+  assert.equal((await readAll(first)).length, 0);
+  first.close();
+  await relay.waitFor("stderr", /session ended \(5 bytes from the client, 5/);
+  const third = await Deno.connect({ hostname: "127.0.0.1", port });
+  const [back] = await Promise.all([
+    readAll(third),
+    writeAll(third, new TextEncoder().encode("third")).then(() =>
+      third.closeWrite()
+    ),
+  ]);
+  third.close();
+  assert.equal(new TextDecoder().decode(back), "third");
+});
