@@ -231,7 +231,8 @@ function mainHelpText(): string {
   ).join("");
   return `Usage: pysocket <command> [options]
 
-The chat programs of the classic Python socket tutorial, for Deno.
+The chat programs of the classic Python socket tutorial, for Deno, and the
+everyday netcat toolbox: a port forwarder, a port check, permission flags.
 
 Commands:
 ${commands}
