@@ -80,8 +80,11 @@ export async function openServerSocket(
   const bound = sock.getsockname();
   if (typeof bound !== "string") run.bound = bound[0];
   run.emit(listeningEvent(bound, maxClients));
-  // A datagram server's socket is the one that carries the traffic.
-  return type === SOCK_DGRAM ? run.traffic.tap(sock, "") : sock;
+  // A datagram server's socket is the one that carries the traffic; its
+  // chunks name each sender, its counts are for all of them.
+  return type === SOCK_DGRAM
+    ? run.traffic.tap(sock, `${formatAddress(bound)}, every peer`)
+    : sock;
 }
 
 /**
@@ -177,6 +180,7 @@ export function openClientDatagram(run: Run): Socket {
     run.own(new Socket(endpoint.family, SOCK_DGRAM)),
     endpoint.display,
   );
+  run.traffic.note(`sending datagrams to ${endpoint.display}`);
   if (!endpoint.path) return sock;
   const folder = unixFolder(endpoint.path);
   let dir: string;

@@ -199,7 +199,11 @@ export class Traffic {
    * @param received Bytes received from it.
    */
   closed(peer: string, sent: number, received: number): void {
-    this.note(`closed ${peer}: sent ${sent} bytes, received ${received}`);
+    this.note(
+      `closed ${peer}: sent ${sent} byte${
+        sent === 1 ? "" : "s"
+      }, received ${received}`,
+    );
   }
 
   /**

@@ -60,8 +60,9 @@ Deno.test(
       ["-d", "-c", conf],
       proxyPort,
     );
-    // tinyproxy closes both ways when one side shuts down: the peer answers
-    // the first line without waiting for the end of the stream.
+    // tinyproxy hangs up both ways when one side shuts down, so the client
+    // keeps its side open (--no-shutdown) and the peer answers the first
+    // line without waiting for the end of the stream, then closes.
     const { peer, port } = await upperPeer("1", "line");
     await using _peer = peer;
     const done = await runPysocket(
@@ -74,6 +75,7 @@ Deno.test(
         `127.0.0.1:${proxyPort}`,
         "--proxy-type",
         "http",
+        "--no-shutdown",
       ],
       {
         stdin: "through http\n",

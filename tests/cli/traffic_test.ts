@@ -269,7 +269,7 @@ s.sendto(data.upper(), sender)`,
       );
       const port = await listeningPort(echo);
       const done = await runPysocket(
-        ["udp-client", ...mode, "--port", String(port), "--hexdump"],
+        ["udp-client", ...mode, "--port", String(port), "--hexdump", "-v"],
         { stdin: "udp\n", flags: DEFAULT_FLAGS },
       );
       assert.equal(done.code, 0, done.stderr);
@@ -286,6 +286,18 @@ s.sendto(data.upper(), sender)`,
           ...(mode.length ? [] : [`> ${to} 4 bytes`]),
         ],
         done.stderr,
+      );
+      assert.match(
+        done.stderr,
+        new RegExp(`^\\* sending datagrams to ${to}\n`),
+      );
+      assert.match(
+        done.stderr,
+        new RegExp(
+          `\\* closed ${to}: sent ${
+            mode.length ? 4 : 7
+          } bytes, received ${n}\n$`,
+        ),
       );
     }
   },
