@@ -12,12 +12,14 @@
  * deno task bench                    # the full run, under 15 minutes
  * deno task bench --only=tcp-pingpong --rounds=3 --seconds=2
  * deno task bench --micro            # the per-call cost, in one process (bench/micro.ts)
+ * deno task bench --icount           # instructions per round trip, under callgrind (bench/icount.ts)
  * ```
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import { micro } from "./micro.ts";
+import { icount } from "./icount.ts";
 import {
   capture,
   finish,
@@ -658,6 +660,8 @@ async function loadAverage(): Promise<string> {
 export async function main(args: string[]): Promise<number> {
   // The in-process microbenchmark has its own options (bench/micro.ts).
   if (args.includes("--micro")) return await micro(args);
+  // Instructions per round trip under callgrind (bench/icount.ts).
+  if (args.includes("--icount")) return await icount(args);
   let opts: BenchOptions | null;
   try {
     opts = parseOptions(args);

@@ -253,6 +253,14 @@ export class StreamEngine {
   async #send(data: Uint8Array, timeout: number | null): Promise<number> {
     try {
       this.#checkWritable("send");
+      if (timeout === null && !this.#pendingWrite) {
+        // The common case, straight to Deno: no timeout, nothing in flight.
+        try {
+          return await this.conn.write(data);
+        } catch (err) {
+          throw this.#fail(err, "send");
+        }
+      }
       return await this.#write(data, timeout, "send");
     } finally {
       this.#writes.release();

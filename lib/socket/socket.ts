@@ -737,7 +737,18 @@ export class Socket {
    * assert.equal(await client.send(bytes("hello")), 5);
    * ```
    */
-  async send(data: Buffer): Promise<number> {
+  send(data: Buffer): Promise<number> {
+    const engine = this.#engine;
+    if (
+      engine instanceof StreamEngine && !this.#closed &&
+      data instanceof Uint8Array
+    ) {
+      return engine.send(data, this.#timeout);
+    }
+    return this.#sendSlow(data);
+  }
+
+  async #sendSlow(data: Buffer): Promise<number> {
     const bytes = u8(data);
     if (this.#type === SOCK_DGRAM) {
       this.#checkOpen("send");
