@@ -303,10 +303,15 @@ export abstract class BaseServer implements Disposable, AsyncDisposable {
   }
 
   /**
-   * Cleans up the server: closes its socket (in the subclasses). May be
-   * overridden.
+   * Cleans up the server: closes its socket (in the subclasses, at once,
+   * before the first `await`). May be overridden.
+   *
+   * @returns Once the server is closed (with `ThreadingMixIn`, once the
+   * running handlers are done, when `block_on_close` is true).
    */
-  server_close(): void | Promise<void> {}
+  server_close(): Promise<void> {
+    return Promise.resolve();
+  }
 
   /**
    * Finishes one request by instantiating `RequestHandlerClass`, whose
@@ -372,8 +377,7 @@ export abstract class BaseServer implements Disposable, AsyncDisposable {
 
   /** `using`: closes the socket, without waiting for running handlers. */
   [Symbol.dispose](): void {
-    const closing = this.server_close();
-    if (closing instanceof Promise) closing.catch(() => {});
+    this.server_close().catch(() => {});
   }
 
   /** `await using`: {@linkcode BaseServer.server_close}. */

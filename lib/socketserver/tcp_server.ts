@@ -174,8 +174,9 @@ export class TCPServer extends BaseServer {
   }
 
   /** Closes the server's socket. May be overridden. */
-  override server_close(): void | Promise<void> {
+  override server_close(): Promise<void> {
     this.socket.close();
+    return Promise.resolve();
   }
 
   /**
