@@ -16,6 +16,9 @@
  * | `data, addr = sk.recvfrom(1024)` | `const [data, addr] = await sk.recvfrom(1024)` |
  * | `sk.sendto(data, addr)` | `await sk.sendto(data, addr)` |
  * | `input("server>")` | `await socket.input("server>")` |
+ * | `f = sk.makefile("rw", encoding="utf-8")` | `const f = sk.makefile("rw", { encoding: "utf-8" })` |
+ * | `line = f.readline()`, `for line in f:` | `const line = await f.readline()`, `for await (const line of f)` |
+ * | `f.write(text); f.flush()` | `await f.write(text); await f.flush()` |
  * | `with socket.socket() as sk:` | `using sk = socket.socket()` |
  * | `except socket.timeout:` | `catch (e) { if (e instanceof socket.timeout) ... }` |
  *
@@ -136,6 +139,12 @@ export {
   socket,
   type SocketHandle,
 } from "./lib/socket/socket.ts";
+export {
+  type BinaryMode,
+  type MakefileOptions,
+  type Newline,
+  type SocketFile,
+} from "./lib/socket/socket_file.ts";
 export {
   create_connection,
   type CreateConnectionOptions,

@@ -206,6 +206,25 @@ export class StreamEngine {
   }
 
   /**
+   * Puts bytes back in front of the unread ones, for the next read: what a
+   * file from `makefile()` held when it timed out or was closed.
+   *
+   * @param data The bytes, received before any still unread.
+   */
+  unread(data: Uint8Array): void {
+    if (data.length === 0 || this.#closed) return;
+    const leftover = this.#leftover;
+    if (!leftover) {
+      this.#leftover = data;
+      return;
+    }
+    const joined = new Uint8Array(data.length + leftover.length);
+    joined.set(data);
+    joined.set(leftover, data.length);
+    this.#leftover = joined;
+  }
+
+  /**
    * Receives into `target`; 0 at end of stream.
    *
    * @param target Where to put the bytes (its whole length is wanted).

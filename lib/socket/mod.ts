@@ -87,6 +87,12 @@ export {
 export { getdefaulttimeout, setdefaulttimeout } from "./default_timeout.ts";
 export { type Buffer, Socket, socket, type SocketHandle } from "./socket.ts";
 export {
+  type BinaryMode,
+  type MakefileOptions,
+  type Newline,
+  type SocketFile,
+} from "./socket_file.ts";
+export {
   create_connection,
   type CreateConnectionOptions,
 } from "./create_connection.ts";

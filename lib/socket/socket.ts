@@ -47,6 +47,8 @@ import { StreamEngine } from "./_stream.ts";
 import { DatagramEngine } from "./_datagram.ts";
 import { ListenerEngine } from "./_listener.ts";
 import { startConnect } from "./_connect.ts";
+import { type SocketChannel, SocketIO } from "./_socket_io.ts";
+import type { BinaryMode, MakefileOptions, SocketFile } from "./socket_file.ts";
 
 /** Bytes a socket can send: any typed array or `ArrayBuffer` view. */
 export type Buffer = ArrayBufferView;
@@ -128,6 +130,8 @@ export class Socket {
   #nodelay = 1;
   #keepalive = 0;
   #reuseaddr = 0;
+  /** How many files from `makefile()` are open (Python's `_io_refs`). */
+  #ioRefs = 0;
 
   /**
    * Creates a socket. Raw, RDM and sequenced-packet sockets do not exist in
@@ -949,7 +953,121 @@ export class Socket {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#engine?.close();
+    // Files from makefile() keep the connection until the last one closes.
+    if (this.#ioRefs === 0) this.#engine?.close();
+  }
+
+  /**
+   * Makes a file object over the connected socket, like Python's
+   * `makefile(mode, buffering, encoding=..., errors=..., newline=...)`:
+   * read and write lines and text with `readline()`, `read()`, `write()`
+   * and `flush()`, or iterate over the lines with `for await`. Modes with
+   * `r` read, with `w` write, with `b` give bytes (`"r"`, `"w"`, `"rw"`,
+   * `"rb"`, `"wb"`, `"rwb"`); text modes decode with `encoding` (UTF-8 by
+   * default). See {@linkcode SocketFile} for buffering and timeouts.
+   *
+   * Closing the file does not close the socket, and closing the socket
+   * does not end the file: the connection closes when the socket and
+   * every file made from it are closed, as in Python. Meanwhile the socket
+   * itself reports closed.
+   *
+   * @param mode `"r"` (default), `"w"`, `"rw"`, or those with `b`.
+   * @param options `buffering`, `encoding`, `errors`, `newline`.
+   * @returns The file.
+   * @throws {ValueError} For a mode other than r, w and b, or a bad option.
+   * @throws {OSError} If the socket is closed or not a stream socket.
+   *
+   * @example Read lines from a peer
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { bytes, socket } from "@pysocket/pysocket";
+   * using server = socket();
+   * server.bind(["127.0.0.1", 0]);
+   * server.listen();
+   * using client = socket();
+   * await client.connect(server.getsockname());
+   * const [conn] = await server.accept();
+   * await conn.sendall(bytes("héllo\nworld\n"));
+   * conn.close();
+   * const rfile = client.makefile("r", { encoding: "utf-8" });
+   * assert.equal(await rfile.readline(), "héllo\n");
+   * const rest: string[] = [];
+   * for await (const line of rfile) rest.push(line);
+   * assert.deepEqual(rest, ["world\n"]);
+   * await rfile.close();
+   * ```
+   *
+   * @example Write, flush, and read the bytes back
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { socket } from "@pysocket/pysocket";
+   * using server = socket();
+   * server.bind(["127.0.0.1", 0]);
+   * server.listen();
+   * using client = socket();
+   * await client.connect(server.getsockname());
+   * const [conn] = await server.accept();
+   * const wfile = client.makefile("wb");
+   * assert.equal(await wfile.write(new Uint8Array([1, 2, 3])), 3);
+   * await wfile.close(); // flushes; the socket stays open
+   * const rfile = conn.makefile("rb");
+   * assert.deepEqual(await rfile.read(3), new Uint8Array([1, 2, 3]));
+   * await rfile.close();
+   * conn.close();
+   * ```
+   */
+  makefile(mode: BinaryMode, options?: MakefileOptions): SocketFile<Uint8Array>;
+  /**
+   * Makes a text file object over the connected socket (modes without
+   * `b`); see the binary overload above for the whole story.
+   *
+   * @param mode `"r"` (default), `"w"` or `"rw"`.
+   * @param options `buffering`, `encoding`, `errors`, `newline`.
+   * @returns The file, reading and writing strings.
+   */
+  makefile(mode?: string, options?: MakefileOptions): SocketFile<string>;
+  makefile(
+    mode = "r",
+    options: MakefileOptions = {},
+  ): SocketFile<string> | SocketFile<Uint8Array> {
+    this.#checkOpen("makefile");
+    if (this.#type !== SOCK_STREAM) {
+      throw oserror(
+        "EOPNOTSUPP",
+        "makefile(): pysocket makes files of SOCK_STREAM sockets only",
+      );
+    }
+    let released = false;
+    const channel: SocketChannel = {
+      recv: async (n) =>
+        (await this.#fileStream("read")).recv(n, this.#timeout),
+      send: async (data) =>
+        (await this.#fileStream("write")).send(data, this.#timeout),
+      sendall: async (data) =>
+        (await this.#fileStream("write")).sendall(data, this.#timeout),
+      unread: (data) => {
+        if (this.#engine instanceof StreamEngine) this.#engine.unread(data);
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        if (--this.#ioRefs === 0 && this.#closed) this.#engine?.close();
+      },
+    };
+    const file = new SocketIO<string | Uint8Array>(channel, mode, options);
+    this.#ioRefs++;
+    return file as SocketFile<string> | SocketFile<Uint8Array>;
+  }
+
+  /**
+   * The stream engine for a file's read or write: the file keeps the
+   * connection open after the socket's own `close()`.
+   */
+  #fileStream(call: string): Promise<StreamEngine> {
+    if (this.#engine instanceof StreamEngine) {
+      return Promise.resolve(this.#engine);
+    }
+    return this.#stream(call);
   }
 
   /**
