@@ -10,9 +10,9 @@ import type { Address } from "../socket/address.ts";
 import { IPPROTO_TCP, TCP_NODELAY } from "../socket/constants.ts";
 import { OSError } from "../socket/errors.ts";
 import type { Socket } from "../socket/socket.ts";
+import type { SocketFile } from "../socket/socket_file.ts";
 import type { BaseServer } from "./base_server.ts";
 import { BytesIO, SocketWriter } from "./_bytes_io.ts";
-import { SocketReader } from "./_socket_reader.ts";
 
 /** A datagram server's request: the datagram and the server's socket. */
 export type DatagramRequest = [data: Uint8Array, socket: Socket];
@@ -131,10 +131,12 @@ export class BaseRequestHandler<
 
 /**
  * Python's `socketserver.StreamRequestHandler`: `setup` gives the handler
- * {@linkcode StreamRequestHandler.rfile} to read the connection and
- * {@linkcode StreamRequestHandler.wfile} to write it (unbuffered:
- * each `write` is a `sendall`), and `finish` flushes and closes both
- * (not the connection; the server closes it).
+ * {@linkcode StreamRequestHandler.rfile} to read the connection (a
+ * buffered `makefile("rb")`) and {@linkcode StreamRequestHandler.wfile}
+ * to write it (unbuffered: each `write` is a `sendall`, unless `wbufsize`
+ * is set), and `finish` flushes and closes both (not the connection; the
+ * server closes it). With a `timeout`, a read that times out throws
+ * `TimeoutError` and the file refuses further reads, as Python's does.
  *
  * Reading a line from a hostile peer: pass a limit, `readline(65537)`, as
  * Python's `http.server` does; without one a line may grow without bound,
@@ -164,13 +166,15 @@ export class BaseRequestHandler<
 export class StreamRequestHandler<Server extends BaseServer = BaseServer>
   extends BaseRequestHandler<Socket, Server> {
   /**
-   * The read buffer's size: -1 (default) buffers, as Python's does.
+   * The read buffer's size (`makefile`'s `buffering`): -1 (default) is
+   * the default buffer, as in Python.
    *
    * @default {-1}
    */
   static rbufsize: number = -1;
   /**
-   * The write buffer's size: 0 (default) sends each `write` at once.
+   * The write buffer's size: 0 (default) sends each `write` at once;
+   * another size makes `wfile` a buffered `makefile("wb")`.
    *
    * @default {0}
    */
@@ -191,9 +195,13 @@ export class StreamRequestHandler<Server extends BaseServer = BaseServer>
 
   /** The connection: the same socket as `request`. */
   connection!: Socket;
-  /** The file the request is read from. */
-  rfile!: ReadFile;
-  /** The file the reply is written to. */
+  /** The file the request is read from: `connection.makefile("rb")`. */
+  rfile!: SocketFile<Uint8Array>;
+  /**
+   * The file the reply is written to: each `write` is a `sendall` when
+   * `wbufsize` is 0 (the default), else `connection.makefile("wb")`,
+   * which holds writes until `flush()`.
+   */
   wfile!: WriteFile;
 
   /** Makes `connection`, `rfile` and `wfile`, applying `timeout` and `disable_nagle_algorithm`. */
@@ -204,8 +212,10 @@ export class StreamRequestHandler<Server extends BaseServer = BaseServer>
     if (own.disable_nagle_algorithm) {
       this.connection.setsockopt(IPPROTO_TCP, TCP_NODELAY, true);
     }
-    this.rfile = new SocketReader(this.connection);
-    this.wfile = new SocketWriter(this.connection);
+    this.rfile = this.connection.makefile("rb", { buffering: own.rbufsize });
+    this.wfile = own.wbufsize === 0
+      ? new SocketWriter(this.connection)
+      : this.connection.makefile("wb", { buffering: own.wbufsize });
   }
 
   /** Flushes `wfile` (a socket error here is ignored, as in Python) and closes both files. */

@@ -124,6 +124,34 @@ with socket.create_connection(("127.0.0.1", int(sys.argv[1]))) as sock:
   },
 );
 
+Deno.test("StreamRequestHandler with wbufsize holds writes in a buffered makefile until finish flushes them", async () => {
+  let wrote!: () => void;
+  const written = new Promise<void>((resolve) => wrote = resolve);
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => release = resolve);
+  class Buffered extends socketserver.StreamRequestHandler {
+    static override wbufsize = 8192;
+    override async handle() {
+      await this.wfile.write(socket.bytes("held "));
+      await this.wfile.write(socket.bytes("until finish\n"));
+      wrote();
+      await released;
+    }
+  }
+  await using server = new socketserver.TCPServer(["127.0.0.1", 0], Buffered);
+  const handling = server.handle_request();
+  using client = await socket.create_connection(
+    server.server_address as [string, number],
+  );
+  await within(written, WAIT_MS, "the handler's writes");
+  client.settimeout(0.2);
+  await assert.rejects(() => client.recv(100), socket.TimeoutError);
+  release();
+  await handling;
+  client.settimeout(WAIT_MS / 1000);
+  assert.equal(socket.str(await client.recv(100)), "held until finish\n");
+});
+
 Deno.test("StreamRequestHandler's static timeout applies to the connection", async () => {
   let caught: unknown = null;
   class Slow extends socketserver.StreamRequestHandler {
