@@ -455,3 +455,59 @@ Deno.test("server_close closes the socket: fileno() is -1 and clients are refuse
     socket.ConnectionRefusedError,
   );
 });
+
+Deno.test("a failing get_request (an OSError) does not end serve_forever, and service_actions runs while idle", async () => {
+  let failures = 0;
+  let actions = 0;
+  class Unlucky extends socketserver.TCPServer {
+    override async get_request() {
+      if (failures < 2) {
+        failures++;
+        throw new socket.OSError(24, "Too many open files");
+      }
+      return await super.get_request();
+    }
+    override service_actions() {
+      actions++;
+    }
+  }
+  await using server = new Unlucky(["127.0.0.1", 0], MyTCPHandler);
+  const serving = server.serve_forever(0.05);
+  using client = await socket.create_connection(
+    server.server_address as [string, number],
+  );
+  await client.sendall(socket.bytes("through"));
+  assert.equal(
+    socket.str(await within(client.recv(100), WAIT_MS, "the reply")),
+    "THROUGH",
+  );
+  assert.equal(failures, 2);
+  assert.ok(actions >= 2, `service_actions ran ${actions} times`);
+  await server.shutdown();
+  await serving;
+});
+
+Deno.test(
+  "a handler of a UnixStreamServer sees Python's client_address for an unnamed client, ''",
+  {
+    ignore: needs("unix-sockets").ignore,
+  },
+  async () => {
+    using dir = tempDir();
+    const seen: socket.Address[] = [];
+    class Recording extends socketserver.BaseRequestHandler {
+      override handle() {
+        seen.push(this.client_address);
+      }
+    }
+    await using server = new socketserver.UnixStreamServer(
+      dir.join("s.sock"),
+      Recording,
+    );
+    const handling = server.handle_request();
+    using client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM);
+    await client.connect(server.server_address);
+    await handling;
+    assert.deepEqual(seen, [""]);
+  },
+);

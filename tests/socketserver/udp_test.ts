@@ -165,3 +165,25 @@ Deno.test(
     assert.equal(socket.str(await client.recv(100)), "UNIX DATAGRAM");
   },
 );
+
+Deno.test(
+  "allow_reuse_address lets two UDP servers bind one port, as SO_REUSEADDR does",
+  {
+    ignore: Deno.build.os !== "linux",
+  },
+  async () => {
+    class Shared extends socketserver.UDPServer {
+      static override allow_reuse_address = true;
+    }
+    await using first = new Shared(["127.0.0.1", 0], MyUDPHandler);
+    await using second = new Shared(
+      ["127.0.0.1", portOf(first)],
+      MyUDPHandler,
+    );
+    assert.equal(portOf(second), portOf(first));
+    assert.equal(
+      second.socket.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR),
+      1,
+    );
+  },
+);
