@@ -105,11 +105,13 @@ export abstract class BaseServer implements Disposable, AsyncDisposable {
    * {@linkcode BaseServer.service_actions}. A handler that throws goes to
    * {@linkcode BaseServer.handle_error} and the loop goes on; so does a
    * failed `get_request()` (an `OSError`), after `poll_interval` seconds
-   * so that a persistent failure (out of descriptors) does not spin.
+   * (0.5 when it is `null`) so that a persistent failure (out of
+   * descriptors) does not spin.
    *
    * Unlike Python's, which polls, a `shutdown()` ends the wait at once.
    *
-   * @param poll_interval Seconds between calls of `service_actions` while idle.
+   * @param poll_interval Seconds between calls of `service_actions` while
+   * idle; `null` calls it only after requests.
    * @returns Once `shutdown()` has been called and the current request is done.
    */
   async serve_forever(poll_interval = 0.5): Promise<void> {
@@ -139,7 +141,7 @@ export abstract class BaseServer implements Disposable, AsyncDisposable {
           } else if (
             got.error instanceof OSError && this.fileno() !== -1
           ) {
-            await this.#deadline.within(this.#woken, interval);
+            await this.#deadline.within(this.#woken, interval ?? 0.5);
           } else {
             throw got.error;
           }
