@@ -64,6 +64,10 @@ export {
   errorcode,
   IPPROTO_TCP,
   IPPROTO_UDP,
+  MSG_DONTROUTE,
+  MSG_OOB,
+  MSG_PEEK,
+  MSG_WAITALL,
   SHUT_RD,
   SHUT_RDWR,
   SHUT_WR,
@@ -135,6 +139,7 @@ export {
 } from "./lib/socket/default_timeout.ts";
 export {
   type Buffer,
+  type SendfileSource,
   Socket,
   socket,
   type SocketHandle,
@@ -145,6 +150,7 @@ export {
   type Newline,
   type SocketFile,
 } from "./lib/socket/socket_file.ts";
+export { socketpair } from "./lib/socket/socketpair.ts";
 export {
   create_connection,
   type CreateConnectionOptions,
