@@ -77,6 +77,8 @@ export class SocketIO<T extends string | Uint8Array> implements SocketFile<T> {
   /** Where the search for a line end goes on (no line end before it). */
   #scanned = 0;
   #eof = false;
+  /** How many bytes or characters the last `#upTo` counted. */
+  #counted = 0;
   #timedOut = false;
   #closed = false;
   #pending: Uint8Array[] = [];
@@ -233,12 +235,13 @@ export class SocketIO<T extends string | Uint8Array> implements SocketFile<T> {
       return (await this.#recv(n)) as T;
     }
     while (true) {
-      const end = this.#text ? this.#charsEnd(n, this.#end) : Math.min(
-        this.#start + n,
-        this.#end,
-      );
-      if (end !== -1 && (this.#eof || this.#count(end) === n)) {
-        return this.#take(end);
+      // n characters take n bytes or more: fewer bytes cannot be enough.
+      const enough = this.#end - this.#start >= n;
+      if (enough || this.#eof) {
+        const end = this.#upTo(n, this.#end);
+        if (end !== -1 && (this.#eof || this.#counted === n)) {
+          return this.#take(end);
+        }
       }
       if (this.#eof || (this.#unbuffered && this.#end > this.#start)) {
         return this.#take(this.#end);
@@ -255,11 +258,9 @@ export class SocketIO<T extends string | Uint8Array> implements SocketFile<T> {
     while (true) {
       const lineEnd = this.#lineEnd();
       const stop = lineEnd === -1 ? this.#end : lineEnd;
-      if (limit >= 0) {
-        const end = this.#text
-          ? this.#charsEnd(limit, stop)
-          : Math.min(this.#start + limit, stop);
-        if (end !== -1 && this.#count(end) === limit) return this.#take(end);
+      if (limit >= 0 && stop - this.#start >= limit) {
+        const end = this.#upTo(limit, stop);
+        if (end !== -1 && this.#counted === limit) return this.#take(end);
       }
       if (lineEnd !== -1) return this.#take(lineEnd);
       if (this.#eof) return this.#take(this.#end);
@@ -267,9 +268,16 @@ export class SocketIO<T extends string | Uint8Array> implements SocketFile<T> {
     }
   }
 
-  /** How many bytes or characters `#buf[#start, end)` holds. */
-  #count(end: number): number {
-    return this.#text ? this.#chars(end) : end - this.#start;
+  /**
+   * Where the first `n` bytes or characters from `#start` end, within
+   * `stop` (-1 when the first character is cut short there); how many
+   * that is goes in `#counted`.
+   */
+  #upTo(n: number, stop: number): number {
+    if (this.#text) return this.#charsEnd(n, stop);
+    const end = Math.min(this.#start + n, stop);
+    this.#counted = end - this.#start;
+    return end;
   }
 
   /**
@@ -280,55 +288,52 @@ export class SocketIO<T extends string | Uint8Array> implements SocketFile<T> {
     const buf = this.#buf;
     const end = this.#end;
     const newline = this.#newline;
-    for (let i = this.#scanned; i < end; i++) {
-      const b = buf[i];
-      if (b === LF) {
-        if (newline === "\r") continue;
-        if (newline === "\r\n" && !(i > this.#start && buf[i - 1] === CR)) {
-          continue;
-        }
-        return i + 1;
-      }
-      if (
-        b === CR && this.#text &&
-        (newline === null || newline === "" || newline === "\r")
-      ) {
-        if (newline === "\r") return i + 1;
-        if (i + 1 < end) return buf[i + 1] === LF ? i + 2 : i + 1;
-        if (this.#eof) return i + 1;
-        // A \r last: whether \n follows is for the next receive to say.
-        this.#scanned = i;
-        return -1;
+    const find = (byte: number, from: number) => {
+      const at = buf.subarray(from, end).indexOf(byte);
+      return at === -1 ? -1 : from + at;
+    };
+    const none = () => {
+      this.#scanned = end;
+      return -1;
+    };
+    if (!this.#text || newline === "\n" || newline === "\r") {
+      const at = find(newline === "\r" ? CR : LF, this.#scanned);
+      return at === -1 ? none() : at + 1;
+    }
+    if (newline === "\r\n") {
+      for (let from = this.#scanned;;) {
+        const at = find(LF, from);
+        if (at === -1) return none();
+        if (at > this.#start && buf[at - 1] === CR) return at + 1;
+        from = at + 1;
       }
     }
-    this.#scanned = end;
+    // Universal newlines: \n, \r\n or \r, whichever comes first.
+    const lf = find(LF, this.#scanned);
+    const cr = find(CR, this.#scanned);
+    if (cr === -1 || (lf !== -1 && lf < cr)) return lf === -1 ? none() : lf + 1;
+    if (cr + 1 < end) return buf[cr + 1] === LF ? cr + 2 : cr + 1;
+    if (this.#eof) return cr + 1;
+    // A \r last: whether \n follows is for the next receive to say.
+    this.#scanned = cr;
     return -1;
   }
 
   /**
    * Where the first `n` characters from `#start` end, within `stop`; -1
    * when a character there is cut short (the rest is yet to come).
-   * Fewer than `n` characters may fit: see `#chars`.
+   * Fewer than `n` characters may fit (`#counted` says how many).
    */
   #charsEnd(n: number, stop: number): number {
     let i = this.#start;
-    for (let count = 0; count < n && i < stop; count++) {
-      const next = this.#charEnd(i, stop);
-      if (next === -1) return count === 0 ? -1 : i;
-      i = next;
-    }
-    return i;
-  }
-
-  /** How many characters `#buf[#start, end)` holds (whole ones). */
-  #chars(end: number): number {
     let count = 0;
-    for (let i = this.#start; i < end; count++) {
-      const next = this.#charEnd(i, end);
+    for (; count < n && i < stop; count++) {
+      const next = this.#charEnd(i, stop);
       if (next === -1) break;
       i = next;
     }
-    return count;
+    this.#counted = count;
+    return count === 0 && n > 0 && i < stop ? -1 : i;
   }
 
   /**

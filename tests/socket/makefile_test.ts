@@ -46,12 +46,27 @@ Deno.test("read(n) and readline(limit) count characters (code points), not bytes
   const rfile = pair.client.makefile("r", { buffering: 3 });
   await pair.conn.sendall(bytes("😀é-abc\nxyz"));
   pair.conn.close();
+  assert.equal(await rfile.readline(0), "");
+  assert.equal(await rfile.read(0), "");
   assert.equal(await rfile.read(2), "😀é");
   assert.equal(await rfile.readline(2), "-a");
   assert.equal(await rfile.readline(), "bc\n");
   assert.equal(await rfile.read(), "xyz");
   assert.equal(await rfile.read(), "");
   assert.equal(await rfile.readline(), "");
+  await rfile.close();
+});
+
+Deno.test("a large read(n) of multi-byte text returns exactly n characters", async () => {
+  using pair = await tcpPair();
+  const rfile = pair.client.makefile("r");
+  const sent = "é€😀a".repeat(50_000); // 200 000 characters, 500 000 bytes
+  const writing = pair.conn.sendall(bytes(sent + "tail"));
+  const got = await rfile.read(200_000);
+  assert.equal([...got].length, 200_000);
+  assert.equal(got, sent);
+  assert.equal(await rfile.read(4), "tail");
+  await writing;
   await rfile.close();
 });
 
