@@ -16,6 +16,13 @@
  * | `data, addr = sk.recvfrom(1024)` | `const [data, addr] = await sk.recvfrom(1024)` |
  * | `sk.sendto(data, addr)` | `await sk.sendto(data, addr)` |
  * | `input("server>")` | `await socket.input("server>")` |
+ * | `f = sk.makefile("rw", encoding="utf-8")` | `const f = sk.makefile("rw", { encoding: "utf-8" })` |
+ * | `line = f.readline()`, `for line in f:` | `const line = await f.readline()`, `for await (const line of f)` |
+ * | `f.write(text); f.flush()` | `await f.write(text); await f.flush()` |
+ * | `a, b = socket.socketpair()` | `const [a, b] = await socket.socketpair()` |
+ * | `sk.sendfile(f, offset, count)` | `await sk.sendfile(file, offset, count)` |
+ * | `sk.recv(n, socket.MSG_WAITALL)` | `await sk.recv(n, socket.MSG_WAITALL)` |
+ * | `n, addr = sk.recvfrom_into(buf)` | `const [n, addr] = await sk.recvfrom_into(buf)` |
  * | `with socket.socket() as sk:` | `using sk = socket.socket()` |
  * | `except socket.timeout:` | `catch (e) { if (e instanceof socket.timeout) ... }` |
  *
@@ -26,9 +33,12 @@
  * used (`--allow-net=127.0.0.1:8888`; an OS-chosen port is port 0:
  * `--allow-net=127.0.0.1:0`); resolving a name needs `--allow-net` for the
  * name; Unix sockets also need `--allow-read` and `--allow-write` for the
- * path; `gethostname()` needs `--allow-sys=hostname`; `input()` reads stdin,
- * which needs none. Importing the module asks for nothing. Datagram
- * (UDP) sockets need `--unstable-net`.
+ * path (and Deno 2.9 checks `--allow-net=unix:<path>` too);
+ * `socketpair()` needs `--allow-read`, `--allow-write` and `--allow-net`
+ * (its default `AF_UNIX`), or `--allow-net=127.0.0.1` for
+ * `socketpair(AF_INET)`; `gethostname()` needs `--allow-sys=hostname`;
+ * `input()` reads stdin, which needs none. Importing the module asks for
+ * nothing. Datagram (UDP) sockets need `--unstable-net`.
  *
  * @example The tutorial's TCP client
  * ```ts ignore
@@ -61,6 +71,10 @@ export {
   errorcode,
   IPPROTO_TCP,
   IPPROTO_UDP,
+  MSG_DONTROUTE,
+  MSG_OOB,
+  MSG_PEEK,
+  MSG_WAITALL,
   SHUT_RD,
   SHUT_RDWR,
   SHUT_WR,
@@ -132,10 +146,18 @@ export {
 } from "./lib/socket/default_timeout.ts";
 export {
   type Buffer,
+  type SendfileSource,
   Socket,
   socket,
   type SocketHandle,
 } from "./lib/socket/socket.ts";
+export {
+  type BinaryMode,
+  type MakefileOptions,
+  type Newline,
+  type SocketFile,
+} from "./lib/socket/socket_file.ts";
+export { socketpair } from "./lib/socket/socketpair.ts";
 export {
   create_connection,
   type CreateConnectionOptions,

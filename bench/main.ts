@@ -56,6 +56,7 @@ export const WORKLOADS = [
   "udp-pingpong",
   "conns",
   "startup",
+  "many-clients",
 ] as const;
 /** One of {@link WORKLOADS}. */
 export type WorkloadName = typeof WORKLOADS[number];
@@ -308,8 +309,10 @@ async function runTimed(
       20_000,
       `port of ${impl} ${workload} server`,
     );
+    // Every many-clients server faces the same client: deno-raw's.
+    const clientImpl = workload === "many-clients" ? "deno-raw" : impl;
     client = spawn(
-      pinned(workerCmd(impl, "client", workload, port, seconds)),
+      pinned(workerCmd(clientImpl, "client", workload, port, seconds)),
       hard,
     );
     await finish(client);
@@ -580,6 +583,12 @@ const ROWS: Record<string, RowSpec> = {
     unit: "rt/s",
     higherIsBetter: true,
   },
+  "many-clients": {
+    key: "many-clients",
+    title: "100 clients echo",
+    unit: "rt/s",
+    higherIsBetter: true,
+  },
   "startup": {
     key: "startup",
     title: "Start-up (client run)",
@@ -847,6 +856,20 @@ export async function main(args: string[]): Promise<number> {
               runConns(impl, count, limit.raise, opts.quick ? 500 : 1000),
           );
         }
+        break;
+      case "many-clients":
+        // pysocket: socketserver.ThreadingTCPServer; python: CPython's.
+        noLib(workload);
+        note(
+          workload,
+          "pysocket",
+          "ThreadingTCPServer (python: socketserver.ThreadingTCPServer; one deno-raw client process drives 100 connections against each)",
+        );
+        await interleave(
+          ROWS[workload],
+          base.filter((i) => i !== "node"),
+          (impl) => runTimed(impl, workload, opts.seconds),
+        );
         break;
       case "startup": {
         const impls = base.filter((i) => i !== "pysocket");

@@ -19,7 +19,8 @@ export type Workload =
   | "tcp-pingpong"
   | "udp-pingpong"
   | "conns"
-  | "startup";
+  | "startup"
+  | "many-clients";
 
 /** Parsed worker command line. */
 export interface WorkerArgs {
@@ -41,6 +42,8 @@ export interface WorkerArgs {
 export const BULK_CHUNK = 65536;
 /** Size of one ping-pong message. */
 export const MESSAGE_SIZE = 64;
+/** Concurrent clients of the many-clients workload, each ping-ponging MESSAGE_SIZE bytes. */
+export const MANY_CLIENTS = 100;
 /** Datagram a UDP client sends to tell the server to stop. */
 export const UDP_STOP: Uint8Array = new TextEncoder().encode("STOP");
 /** Share of a ping-pong run spent warming up before counting starts. */
@@ -67,6 +70,7 @@ export function parseWorkerArgs(args: string[]): WorkerArgs {
     "udp-pingpong",
     "conns",
     "startup",
+    "many-clients",
   ];
   if (!workloads.includes(workload)) {
     throw new TypeError(`Cannot run worker: unknown workload "${workload}"`);

@@ -18,6 +18,10 @@ import {
   TCP_NODELAY,
 } from "../../mod.ts";
 import {
+  BaseRequestHandler,
+  ThreadingTCPServer,
+} from "../../lib/socketserver/mod.ts";
+import {
   armLifetimeGuard,
   BULK_CHUNK,
   emit,
@@ -179,6 +183,28 @@ async function connsClient(args: WorkerArgs): Promise<void> {
   await sleep(args.seconds * 1000);
 }
 
+/** An echo handler, as a socketserver program writes it. */
+class EchoHandler extends BaseRequestHandler {
+  override async handle(): Promise<void> {
+    for (;;) {
+      const data = await this.request.recv(BULK_CHUNK);
+      if (data.length === 0) break;
+      await this.request.sendall(data);
+    }
+  }
+}
+
+/** Python's socketserver.ThreadingTCPServer, echoing every client, until killed. */
+async function manyClientsServer(): Promise<void> {
+  class Server extends ThreadingTCPServer {
+    static override request_queue_size = 128;
+    static override daemon_threads = true;
+  }
+  await using server = new Server([HOST, 0], EchoHandler);
+  emit({ port: (server.server_address as [string, number])[1] });
+  await server.serve_forever();
+}
+
 function main(): Promise<void> {
   armLifetimeGuard();
   const args = parseWorkerArgs(Deno.args);
@@ -194,6 +220,13 @@ function main(): Promise<void> {
       return server ? udpServer(args) : udpClient(args);
     case "conns":
       return server ? connsServer(args) : connsClient(args);
+    case "many-clients":
+      if (!server) {
+        throw new Error(
+          "The many-clients workload's client is deno_raw.ts, for every server",
+        );
+      }
+      return manyClientsServer();
     case "startup":
       throw new Error(
         "The pysocket start-up workload runs cli.ts, not this worker",

@@ -122,8 +122,12 @@ export class StreamEngine {
     return body(left);
   }
 
-  /** The read, with the turn held; releases it. */
-  async #recv(bufsize: number, timeout: number | null): Promise<Uint8Array> {
+  /** The read, with the turn held; releases it unless `release` is false. */
+  async #recv(
+    bufsize: number,
+    timeout: number | null,
+    release = true,
+  ): Promise<Uint8Array> {
     try {
       if (bufsize === 0 || this.#readShut) return new Uint8Array(0);
       const leftover = this.#leftover;
@@ -169,8 +173,59 @@ export class StreamEngine {
       }
       return data;
     } finally {
+      if (release) this.#reads.release();
+    }
+  }
+
+  /**
+   * Receives until `bufsize` bytes, the end of the stream, or the timeout
+   * (`MSG_WAITALL`), holding the read turn throughout: what arrived by
+   * then. A timeout before any byte throws, as `recv` does.
+   *
+   * @param bufsize The bytes wanted (checked by the caller).
+   * @param timeout The socket's timeout.
+   * @returns The bytes; fewer than `bufsize` only at the end or a timeout.
+   */
+  async recvWaitAll(
+    bufsize: number,
+    timeout: number | null,
+  ): Promise<Uint8Array> {
+    const start = performance.now();
+    await this.#reads.wait(timeout, this.#readDeadline ??= new Deadline());
+    const parts: Uint8Array[] = [];
+    let got = 0;
+    try {
+      while (got < bufsize) {
+        let left = timeout;
+        if (timeout !== null && timeout > 0) {
+          left = timeout - (performance.now() - start) / 1000;
+          if (left <= 0) {
+            if (got === 0) throw new TimeoutError("timed out");
+            break;
+          }
+        }
+        let data: Uint8Array;
+        try {
+          data = await this.#recv(bufsize - got, left, false);
+        } catch (err) {
+          if (got > 0 && isTimeout(err)) break;
+          throw err;
+        }
+        if (data.length === 0) break;
+        parts.push(data);
+        got += data.length;
+      }
+    } finally {
       this.#reads.release();
     }
+    if (parts.length === 1) return parts[0];
+    const all = new Uint8Array(got);
+    let at = 0;
+    for (const part of parts) {
+      all.set(part, at);
+      at += part.length;
+    }
+    return all;
   }
 
   /** Starts a read into the warm buffer, kept for the call that finishes it. */
@@ -203,6 +258,25 @@ export class StreamEngine {
     const pending = this.conn.read(this.#readBuf);
     this.#pending = pending;
     return pending;
+  }
+
+  /**
+   * Puts bytes back in front of the unread ones, for the next read: what a
+   * file from `makefile()` held when it timed out or was closed.
+   *
+   * @param data The bytes, received before any still unread.
+   */
+  unread(data: Uint8Array): void {
+    if (data.length === 0 || this.#closed) return;
+    const leftover = this.#leftover;
+    if (!leftover) {
+      this.#leftover = data;
+      return;
+    }
+    const joined = new Uint8Array(data.length + leftover.length);
+    joined.set(data);
+    joined.set(leftover, data.length);
+    this.#leftover = joined;
   }
 
   /**

@@ -260,6 +260,54 @@ export const TCP_NODELAY = 1;
  * ```
  */
 export const SOMAXCONN: number = pick(4096, 128, 0x7fffffff);
+/**
+ * `recv` flag for out-of-band data. Deno has no out-of-band data: passing
+ * it throws `OSError` (`EOPNOTSUPP`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MSG_OOB } from "@pysocket/pysocket";
+ * assert.equal(MSG_OOB, 1);
+ * ```
+ */
+export const MSG_OOB = 1;
+/**
+ * `recv` flag to look at the data without taking it: the bytes stay for
+ * the next call.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MSG_PEEK } from "@pysocket/pysocket";
+ * assert.equal(MSG_PEEK, 2);
+ * ```
+ */
+export const MSG_PEEK = 2;
+/**
+ * `send` flag to bypass routing. Deno has no such option: passing it
+ * throws `OSError` (`EOPNOTSUPP`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MSG_DONTROUTE } from "@pysocket/pysocket";
+ * assert.equal(MSG_DONTROUTE, 4);
+ * ```
+ */
+export const MSG_DONTROUTE = 4;
+/**
+ * `recv` flag to wait for all `bufsize` bytes (or the end of the stream);
+ * with a timeout, what arrived when it passes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MSG_WAITALL } from "@pysocket/pysocket";
+ * assert.ok(MSG_WAITALL > 0);
+ * ```
+ */
+export const MSG_WAITALL: number = pick(0x100, 0x40, 0x8);
 
 // [linux, darwin, windows] for each name, as Python's errno module has them.
 const ERRNO_TABLE: Record<string, [number, number, number]> = {

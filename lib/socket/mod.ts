@@ -19,6 +19,10 @@ export {
   errorcode,
   IPPROTO_TCP,
   IPPROTO_UDP,
+  MSG_DONTROUTE,
+  MSG_OOB,
+  MSG_PEEK,
+  MSG_WAITALL,
   SHUT_RD,
   SHUT_RDWR,
   SHUT_WR,
@@ -85,7 +89,20 @@ export {
   UnicodeEncodeError,
 } from "./text.ts";
 export { getdefaulttimeout, setdefaulttimeout } from "./default_timeout.ts";
-export { type Buffer, Socket, socket, type SocketHandle } from "./socket.ts";
+export {
+  type Buffer,
+  type SendfileSource,
+  Socket,
+  socket,
+  type SocketHandle,
+} from "./socket.ts";
+export {
+  type BinaryMode,
+  type MakefileOptions,
+  type Newline,
+  type SocketFile,
+} from "./socket_file.ts";
+export { socketpair } from "./socketpair.ts";
 export {
   create_connection,
   type CreateConnectionOptions,

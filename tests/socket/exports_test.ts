@@ -41,3 +41,20 @@ Deno.test("no private helper is public: the helpers that once leaked are gone", 
   assert.equal("Socket" in ssl, false);
   assert.equal(typeof ssl.SSLContext, "function");
 });
+
+Deno.test("Python's makefile, socketpair, sendfile, recvfrom_into and MSG_* flags are public", () => {
+  assert.equal(typeof root.socketpair, "function");
+  for (const method of ["makefile", "sendfile", "recvfrom_into"] as const) {
+    assert.equal(typeof root.Socket.prototype[method], "function", method);
+  }
+  for (const flag of ["MSG_OOB", "MSG_PEEK", "MSG_DONTROUTE", "MSG_WAITALL"]) {
+    assert.equal(
+      typeof (root as Record<string, unknown>)[flag],
+      "number",
+      flag,
+    );
+  }
+  // The file object's class is private: makefile() is the way to get one.
+  assert.equal("SocketIO" in root, false);
+  assert.equal("checkFlags" in root, false);
+});
