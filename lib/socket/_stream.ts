@@ -373,6 +373,27 @@ export class StreamEngine {
         }
         return;
       }
+      if (timeout !== 0 && !this.#pendingWrite) {
+        // With a timeout: each write raced against the deadline, inline (a
+        // frame of #write less per call). A write the timeout leaves
+        // running stays pending, and the next write waits for it.
+        const deadline = this.#writeDeadline ??= new Deadline();
+        while (true) {
+          const pending = this.conn.write(data);
+          this.#pendingWrite = pending;
+          let n: number;
+          try {
+            n = await timedOne(pending, timeout, deadline);
+          } catch (err) {
+            if (err instanceof TimeoutError) throw err;
+            this.#pendingWrite = null;
+            throw this.#fail(err, "sendall");
+          }
+          this.#pendingWrite = null;
+          if (n === data.length) return;
+          data = data.subarray(n);
+        }
+      }
       while (data.length > 0) {
         data = data.subarray(await this.#write(data, timeout, "sendall"));
       }
