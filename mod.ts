@@ -143,4 +143,17 @@ export {
 export {
   create_server,
   type CreateServerOptions,
+  has_dualstack_ipv6,
 } from "./lib/socket/create_server.ts";
+export { getservbyname, getservbyport } from "./lib/socket/services.ts";
+export {
+  getfqdn,
+  getnameinfo,
+  NI_DGRAM,
+  NI_MAXHOST,
+  NI_MAXSERV,
+  NI_NAMEREQD,
+  NI_NOFQDN,
+  NI_NUMERICHOST,
+  NI_NUMERICSERV,
+} from "./lib/socket/nameinfo.ts";

@@ -90,4 +90,20 @@ export {
   create_connection,
   type CreateConnectionOptions,
 } from "./create_connection.ts";
-export { create_server, type CreateServerOptions } from "./create_server.ts";
+export {
+  create_server,
+  type CreateServerOptions,
+  has_dualstack_ipv6,
+} from "./create_server.ts";
+export { getservbyname, getservbyport } from "./services.ts";
+export {
+  getfqdn,
+  getnameinfo,
+  NI_DGRAM,
+  NI_MAXHOST,
+  NI_MAXSERV,
+  NI_NAMEREQD,
+  NI_NOFQDN,
+  NI_NUMERICHOST,
+  NI_NUMERICSERV,
+} from "./nameinfo.ts";
