@@ -313,16 +313,30 @@ export class DatagramEngine {
 
   /**
    * The local address that an automatic bind takes for `dest`, as Python
-   * binds: every interface, or the loopback address when sending to
-   * loopback, so `--allow-net=127.0.0.1` is enough.
+   * binds. `sendto` binds every interface (`0.0.0.0` or `::`) whenever the
+   * permission covers it; only when it does not, and `dest` is loopback,
+   * the loopback address, so `--allow-net=127.0.0.1` is enough to talk to a
+   * local peer. `connect` to loopback binds loopback, as the kernel's route
+   * choice does for Python (`getsockname()` then shows `127.0.0.1`).
    *
    * @param family The socket's family.
    * @param host The destination host.
+   * @param connecting Whether `connect()` asks (rather than `sendto()`).
    * @returns The address to bind.
    */
-  static autoBindAddress(family: number, host: string): Address {
-    return isLoopback(host)
-      ? [family === AF_INET6 ? "::1" : "127.0.0.1", 0]
-      : [family === AF_INET6 ? "::" : "0.0.0.0", 0];
+  static autoBindAddress(
+    family: number,
+    host: string,
+    connecting = false,
+  ): Address {
+    const any = family === AF_INET6 ? "::" : "0.0.0.0";
+    if (!isLoopback(host)) return [any, 0];
+    if (connecting) return [family === AF_INET6 ? "::1" : "127.0.0.1", 0];
+    const { state } = Deno.permissions.querySync({
+      name: "net",
+      host: family === AF_INET6 ? "[::]:0" : "0.0.0.0:0",
+    });
+    if (state === "granted") return [any, 0];
+    return [family === AF_INET6 ? "::1" : "127.0.0.1", 0];
   }
 }

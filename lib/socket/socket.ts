@@ -504,7 +504,7 @@ export class Socket {
     const peer: Deno.Addr = this.#family === AF_UNIX
       ? { transport: "unixpacket", path: unixPath(address, "connect") }
       : { transport: "udp", ...endpointFor(address, this.#family, "connect") };
-    this.#datagram(peer).peer = peer;
+    this.#datagram(peer, true).peer = peer;
     await Promise.resolve();
   }
 
@@ -697,7 +697,7 @@ export class Socket {
   }
 
   /** The datagram engine, opened (and bound as Python would) if needed. */
-  #datagram(dest: Deno.Addr): DatagramEngine {
+  #datagram(dest: Deno.Addr, connecting = false): DatagramEngine {
     if (this.#engine) return this.#engine as DatagramEngine;
     if (this.#family === AF_UNIX) {
       this.#engine = DatagramEngine.open(AF_UNIX, null, "sendto");
@@ -707,6 +707,7 @@ export class Socket {
         DatagramEngine.autoBindAddress(
           this.#family,
           (dest as Deno.NetAddr).hostname,
+          connecting,
         ),
         "bind automatically to",
         this.#reuseaddr !== 0,
@@ -799,8 +800,9 @@ export class Socket {
   /**
    * Sends a datagram to an address, like Python's `sendto(data, address)`
    * (the `sendto(data, flags, address)` form is accepted too, with flags 0).
-   * An unbound socket binds itself first, as in Python: to the loopback
-   * address when sending to loopback, else to every interface.
+   * An unbound socket binds itself first, as in Python: to every interface
+   * (`0.0.0.0`, `::`) when the permission covers it, else, when sending to
+   * loopback, to the loopback address (`--allow-net=127.0.0.1` suffices).
    *
    * @param data The bytes.
    * @param flagsOrAddress The address, or flags (must be 0) when `address` follows.
