@@ -47,6 +47,7 @@ import { StreamEngine } from "./_stream.ts";
 import { DatagramEngine } from "./_datagram.ts";
 import { ListenerEngine } from "./_listener.ts";
 import { startConnect } from "./_connect.ts";
+import { MulticastOptions } from "./_multicast.ts";
 
 /** Bytes a socket can send: any typed array or `ArrayBuffer` view. */
 export type Buffer = ArrayBufferView;
@@ -128,6 +129,7 @@ export class Socket {
   #nodelay = 1;
   #keepalive = 0;
   #reuseaddr = 0;
+  #multicast: MulticastOptions | null = null;
 
   /**
    * Creates a socket. Raw, RDM and sequenced-packet sockets do not exist in
@@ -283,12 +285,13 @@ export class Socket {
         this.#reuseaddr = 1;
       }
     } else {
-      this.#engine = DatagramEngine.open(
+      this.#engine = this.#openedDatagram(DatagramEngine.open(
         this.#family,
         address,
         "bind",
         this.#reuseaddr !== 0,
-      );
+        this.#multicast?.loop !== 0,
+      ));
     }
   }
 
@@ -702,7 +705,7 @@ export class Socket {
     if (this.#family === AF_UNIX) {
       this.#engine = DatagramEngine.open(AF_UNIX, null, "sendto");
     } else {
-      this.#engine = DatagramEngine.open(
+      this.#engine = this.#openedDatagram(DatagramEngine.open(
         this.#family,
         DatagramEngine.autoBindAddress(
           this.#family,
@@ -711,9 +714,20 @@ export class Socket {
         ),
         "bind automatically to",
         this.#reuseaddr !== 0,
-      );
+        this.#multicast?.loop !== 0,
+      ));
     }
     return this.#engine;
+  }
+
+  /** A UDP engine just opened, with the options set before it was. */
+  #openedDatagram(engine: DatagramEngine): DatagramEngine {
+    const settling = this.#multicast?.opened(engine.dgram, this.#family);
+    if (settling) {
+      settling.catch(() => {});
+      engine.settling = settling;
+    }
+    return engine;
   }
 
   /**
@@ -1152,9 +1166,23 @@ export class Socket {
    * pysocket turns `TCP_NODELAY` on for new TCP connections, so small
    * messages leave at once.
    *
-   * @param level `IPPROTO_TCP` or `SOL_SOCKET`.
+   * UDP broadcast and multicast as Python writes them: `SO_BROADCAST`,
+   * `IP_ADD_MEMBERSHIP`/`IP_DROP_MEMBERSHIP` (value: `inet_aton(group)`
+   * followed by `inet_aton(interface)`), `IPV6_JOIN_GROUP`/`IPV6_LEAVE_GROUP`
+   * (`ipv6_mreq`), `IP_MULTICAST_TTL`, `IP_MULTICAST_LOOP` and
+   * `IPV6_MULTICAST_LOOP`. Deno does the membership options asynchronously,
+   * so for them (and for TTL and loop on a bound socket) this returns a
+   * promise: `await sock.setsockopt(...)`. Joining needs a bound socket.
+   * Deno cannot set `IP_MULTICAST_IF`, `IPV6_MULTICAST_IF` or
+   * `IPV6_MULTICAST_HOPS` (`ENOPROTOOPT`; bind the sender to the
+   * interface's address instead), and its UDP sockets may always broadcast,
+   * even without `SO_BROADCAST`.
+   *
+   * @param level `IPPROTO_TCP`, `SOL_SOCKET`, `IPPROTO_IP` or `IPPROTO_IPV6`.
    * @param option The option.
-   * @param value A number or boolean.
+   * @param value A number or boolean, or the packed request of a
+   * membership option.
+   * @returns A promise for the options Deno sets asynchronously.
    *
    * @example
    * ```ts
@@ -1165,7 +1193,11 @@ export class Socket {
    * assert.equal(sock.getsockopt(IPPROTO_TCP, TCP_NODELAY), 0);
    * ```
    */
-  setsockopt(level: number, option: number, value: number | boolean): void {
+  setsockopt(
+    level: number,
+    option: number,
+    value: number | boolean | Buffer,
+  ): void | Promise<void> {
     this.#checkOpen("setsockopt");
     const on = value ? 1 : 0;
     const engine = this.#engine;
@@ -1182,6 +1214,14 @@ export class Socket {
       tcp?.setKeepAlive(on === 1);
     } else if (level === SOL_SOCKET && option === SO_REUSEADDR) {
       this.#reuseaddr = on;
+    } else if (this.#isUdp() && MulticastOptions.handles(level, option)) {
+      return (this.#multicast ??= new MulticastOptions()).set(
+        level,
+        option,
+        value,
+        (engine as DatagramEngine | null)?.dgram ?? null,
+        this.#family,
+      );
     } else {
       throw this.#noOption(level, option);
     }
@@ -1211,6 +1251,13 @@ export class Socket {
       return this.#keepalive;
     }
     if (level === SOL_SOCKET && option === SO_REUSEADDR) return this.#reuseaddr;
+    if (this.#isUdp() && MulticastOptions.handles(level, option)) {
+      const value = (this.#multicast ??= new MulticastOptions()).get(
+        level,
+        option,
+      );
+      if (value !== null) return value;
+    }
     throw this.#noOption(level, option);
   }
 
@@ -1218,11 +1265,16 @@ export class Socket {
     return this.#type === SOCK_STREAM && this.#family !== AF_UNIX;
   }
 
+  #isUdp(): boolean {
+    return this.#type === SOCK_DGRAM && this.#family !== AF_UNIX;
+  }
+
   #noOption(level: number, option: number): OSError {
     return oserror(
       "ENOPROTOOPT",
       `option ${option} at level ${level} is not available for this socket in Deno; ` +
-        "supported: TCP_NODELAY and SO_KEEPALIVE (TCP), SO_REUSEADDR",
+        "supported: TCP_NODELAY and SO_KEEPALIVE (TCP), SO_REUSEADDR, " +
+        "and on UDP SO_BROADCAST and the multicast options (IP_ADD_MEMBERSHIP...)",
     );
   }
 
