@@ -18,6 +18,12 @@
  * | `input("server>")` | `await socket.input("server>")` |
  * | `with socket.socket() as sk:` | `using sk = socket.socket()` |
  * | `except socket.timeout:` | `catch (e) { if (e instanceof socket.timeout) ... }` |
+ * | `socket.getnameinfo(addr, socket.NI_NUMERICHOST)` | `await socket.getnameinfo(addr, socket.NI_NUMERICHOST)` |
+ * | `socket.getservbyname("http", "tcp")` | `socket.getservbyname("http", "tcp")` |
+ * | `socket.getfqdn()` | `await socket.getfqdn()` |
+ * | `socket.create_server(("", 8888), family=socket.AF_INET6, dualstack_ipv6=True)` | `socket.create_server(["", 8888], { family: socket.AF_INET6, dualstack_ipv6: true })` |
+ * | `sk.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)` | `sk.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)` |
+ * | `sk.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, socket.inet_aton(group) + socket.inet_aton(iface))` | `await sk.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, new Uint8Array([...socket.inet_aton(group), ...socket.inet_aton(iface)]))` |
  *
  * Calls that wait on the network or the resolver return promises; the rest
  * are synchronous, as in Python.
@@ -26,7 +32,9 @@
  * used (`--allow-net=127.0.0.1:8888`; an OS-chosen port is port 0:
  * `--allow-net=127.0.0.1:0`); resolving a name needs `--allow-net` for the
  * name; Unix sockets also need `--allow-read` and `--allow-write` for the
- * path; `gethostname()` needs `--allow-sys=hostname`; `input()` reads stdin,
+ * path; `gethostname()` needs `--allow-sys=hostname`; reverse lookups
+ * (`getnameinfo` without `NI_NUMERICHOST`, `getfqdn`) need `--allow-net`
+ * for the address; `input()` reads stdin,
  * which needs none. Importing the module asks for nothing. Datagram
  * (UDP) sockets need `--unstable-net`.
  *

@@ -1228,11 +1228,12 @@ export class Socket {
   }
 
   /**
-   * Reads a socket option as a number (the options `setsockopt` supports).
+   * Reads a socket option as a number (the options `setsockopt` supports;
+   * of the multicast ones, `IP_MULTICAST_TTL` and the two loop options).
    *
-   * @param level `IPPROTO_TCP` or `SOL_SOCKET`.
+   * @param level `IPPROTO_TCP`, `SOL_SOCKET`, `IPPROTO_IP` or `IPPROTO_IPV6`.
    * @param option The option.
-   * @returns The value, 0 or 1.
+   * @returns The value: 0 or 1, or the multicast TTL.
    *
    * @example
    * ```ts
