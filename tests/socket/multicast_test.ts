@@ -347,3 +347,35 @@ Deno.test(
     });
   },
 );
+
+const pythonBroadcast = needs(
+  "python",
+  onlyOn(["linux"], "127.255.255.255 is loopback's broadcast address on Linux"),
+);
+
+Deno.test(
+  `a socket bound to 127.255.255.255 hears broadcasts from pysocket and from python3, each sender with SO_BROADCAST set${pythonBroadcast.why}`,
+  {
+    ignore: pythonBroadcast.ignore,
+  },
+  async () => {
+    using r = socket.socket(AF_INET, SOCK_DGRAM);
+    r.bind(["127.255.255.255", 0]);
+    r.settimeout(5);
+    using s = sender();
+    s.setsockopt(SOL_SOCKET, SO_BROADCAST, 1);
+    await s.sendto(bytes("broadcast from pysocket"), r.getsockname());
+    const [data, from] = await r.recvfrom(64);
+    assert.equal(text(data), "broadcast from pysocket");
+    assert.deepEqual(from, s.getsockname());
+    const sent = await pythonJson<number>(
+      'sock.sendto(b"broadcast from python", ("127.255.255.255", port))',
+      `port = ${r.getsockname()[1]}
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sock.bind(("127.0.0.1", 0))
+sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)`,
+    );
+    assert.equal(sent, 21);
+    assert.equal(text((await r.recvfrom(64))[0]), "broadcast from python");
+  },
+);
