@@ -12,6 +12,9 @@ import * as socket from "../../mod.ts";
 import { rejectsWith, throwsWith } from "../_support/assert.ts";
 import { needs, onlyOn } from "../_support/platform.ts";
 import { pythonJson } from "../_support/python.ts";
+import { MOD_URL } from "../_support/paths.ts";
+import { run } from "../_support/process.ts";
+import { tempDir } from "../_support/temp_dir.ts";
 
 const {
   getfqdn,
@@ -205,3 +208,35 @@ Deno.test(
     );
   },
 );
+
+const SANDBOXED = `
+import * as socket from "${MOD_URL}";
+const out = [
+  socket.getservbyname("https"),
+  await socket.getnameinfo(["127.0.0.1", 443], socket.NI_NUMERICHOST),
+];
+try {
+  await socket.getnameinfo(["127.0.0.1", 443], 0);
+  out.push("looked up");
+} catch (err) {
+  out.push([err.constructor.name, err.message]);
+}
+console.log(JSON.stringify(out));
+`;
+
+Deno.test("without any permission, getservbyname and numeric getnameinfo work, and a reverse lookup is a PermissionError naming the flag", async () => {
+  using dir = tempDir();
+  const script = dir.join("names.ts");
+  Deno.writeTextFileSync(script, SANDBOXED);
+  const { code, stdout, stderr } = await run(
+    Deno.execPath(),
+    ["run", "--no-prompt", script],
+    { cwd: dir.path },
+  );
+  assert.equal(code, 0, stderr);
+  const [port, numeric, refused] = JSON.parse(stdout);
+  assert.equal(port, 443);
+  assert.deepEqual(numeric, ["127.0.0.1", "https"]);
+  assert.equal(refused[0], "PermissionError");
+  assert.match(refused[1], /--allow-net=127\.0\.0\.1/);
+});
