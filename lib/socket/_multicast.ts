@@ -88,6 +88,40 @@ export class MulticastOptions {
   loop = 1;
   #ttlPending = false;
   #memberships = new Map<string, Membership>();
+  // Deno's calls run one after another, in the order they were made, so
+  // two setsockopt calls not awaited in between never race for a
+  // membership.
+  #queue: Promise<void> = Promise.resolve();
+
+  #inTurn(work: () => Promise<void>): Promise<void> {
+    const done = this.#queue.then(work);
+    this.#queue = done.catch(() => {});
+    return done;
+  }
+
+  #join(
+    dgram: Deno.DatagramConn,
+    group: string,
+    iface: string | number,
+    name: string,
+  ): Promise<void> {
+    return this.#inTurn(() => this.#joinNow(dgram, group, iface, name));
+  }
+
+  #leave(group: string, iface: string | number, name: string): Promise<void> {
+    return this.#inTurn(() => this.#leaveNow(group, iface, name));
+  }
+
+  #onMembership(
+    dgram: Deno.DatagramConn,
+    family: number,
+    name: string,
+    apply: (membership: Membership) => Promise<void>,
+  ): Promise<void> {
+    return this.#inTurn(() =>
+      this.#onMembershipNow(dgram, family, name, apply)
+    );
+  }
 
   /**
    * Whether an option is one of these (on a UDP socket).
@@ -278,7 +312,7 @@ export class MulticastOptions {
     return [inet_ntop(AF_INET6, mreq.slice(0, 16)), index];
   }
 
-  async #join(
+  async #joinNow(
     dgram: Deno.DatagramConn,
     group: string,
     iface: string | number,
@@ -295,7 +329,7 @@ export class MulticastOptions {
     }
   }
 
-  async #leave(
+  async #leaveNow(
     group: string,
     iface: string | number,
     name: string,
@@ -320,7 +354,7 @@ export class MulticastOptions {
    * Runs `apply` on a membership of the socket: one it has, or one made for
    * the moment (see the module doc).
    */
-  async #onMembership(
+  async #onMembershipNow(
     dgram: Deno.DatagramConn,
     family: number,
     name: string,

@@ -379,3 +379,21 @@ sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)`,
     assert.equal(text((await r.recvfrom(64))[0]), "broadcast from python");
   },
 );
+
+Deno.test(
+  `TTL and loop set one after another without await on a bound socket take turns instead of racing for Deno's membership${multicast.why}`,
+  {
+    ignore: multicast.ignore,
+  },
+  async () => {
+    using sock = sender();
+    const calls = [
+      sock.setsockopt(IPPROTO_IP, IP_MULTICAST_TTL, 3),
+      sock.setsockopt(IPPROTO_IP, IP_MULTICAST_LOOP, 0),
+      sock.setsockopt(IPPROTO_IP, IP_MULTICAST_TTL, 4),
+    ];
+    await Promise.all(calls);
+    assert.equal(sock.getsockopt(IPPROTO_IP, IP_MULTICAST_TTL), 4);
+    assert.equal(sock.getsockopt(IPPROTO_IP, IP_MULTICAST_LOOP), 0);
+  },
+);
