@@ -64,6 +64,8 @@ export class DatagramEngine {
   readonly dgram: Deno.DatagramConn;
   /** The peer set by `connect()`: the default destination and only source. */
   peer: Deno.Addr | null = null;
+  /** Socket options still being applied (see `_multicast.ts`): sends wait. */
+  settling: Promise<void> | null = null;
   #family: number;
   #closed = false;
   #reads = new Turns();
@@ -87,6 +89,8 @@ export class DatagramEngine {
    * @param address Where to bind.
    * @param call The method, for messages.
    * @param reuseAddress Whether to set `SO_REUSEADDR` (UDP).
+   * @param loopback Whether this host hears its own multicast (UDP;
+   * Python's default is on, Deno's off).
    * @returns The engine.
    */
   static open(
@@ -94,6 +98,7 @@ export class DatagramEngine {
     address: Address | null,
     call: string,
     reuseAddress = false,
+    loopback = true,
   ): DatagramEngine {
     let options: DatagramOptions;
     if (family === AF_UNIX) {
@@ -102,12 +107,17 @@ export class DatagramEngine {
         : { transport: "unixpacket", path: unixPath(address, call) };
     } else {
       const { hostname, port } = endpointFor(address!, family, call);
-      options = { hostname, port, transport: "udp", reuseAddress };
+      options = { hostname, port, transport: "udp", reuseAddress, loopback };
     }
     try {
       return new DatagramEngine(family, listenDatagram(options));
     } catch (err) {
-      if (err instanceof TypeError || err instanceof RangeError) throw err;
+      // Our own argument errors pass; Deno reports the OS's EINVAL as a
+      // TypeError too ("Invalid argument (os error 22)"), which translates.
+      if (
+        (err instanceof TypeError || err instanceof RangeError) &&
+        !/\(os error \d+\)/.test(err.message)
+      ) throw err;
       if (address === null) {
         throw translateError(
           err,
@@ -281,6 +291,11 @@ export class DatagramEngine {
    * @returns The count sent.
    */
   async send(data: Uint8Array, dest: Deno.Addr, call: string): Promise<number> {
+    if (this.settling) {
+      const settling = this.settling;
+      this.settling = null;
+      await settling;
+    }
     try {
       return await this.dgram.send(data, dest);
     } catch (err) {
@@ -313,16 +328,30 @@ export class DatagramEngine {
 
   /**
    * The local address that an automatic bind takes for `dest`, as Python
-   * binds: every interface, or the loopback address when sending to
-   * loopback, so `--allow-net=127.0.0.1` is enough.
+   * binds. `sendto` binds every interface (`0.0.0.0` or `::`) whenever the
+   * permission covers it; only when it does not, and `dest` is loopback,
+   * the loopback address, so `--allow-net=127.0.0.1` is enough to talk to a
+   * local peer. `connect` to loopback binds loopback, as the kernel's route
+   * choice does for Python (`getsockname()` then shows `127.0.0.1`).
    *
    * @param family The socket's family.
    * @param host The destination host.
+   * @param connecting Whether `connect()` asks (rather than `sendto()`).
    * @returns The address to bind.
    */
-  static autoBindAddress(family: number, host: string): Address {
-    return isLoopback(host)
-      ? [family === AF_INET6 ? "::1" : "127.0.0.1", 0]
-      : [family === AF_INET6 ? "::" : "0.0.0.0", 0];
+  static autoBindAddress(
+    family: number,
+    host: string,
+    connecting = false,
+  ): Address {
+    const any = family === AF_INET6 ? "::" : "0.0.0.0";
+    if (!isLoopback(host)) return [any, 0];
+    if (connecting) return [family === AF_INET6 ? "::1" : "127.0.0.1", 0];
+    const { state } = Deno.permissions.querySync({
+      name: "net",
+      host: family === AF_INET6 ? "[::]:0" : "0.0.0.0:0",
+    });
+    if (state === "granted") return [any, 0];
+    return [family === AF_INET6 ? "::1" : "127.0.0.1", 0];
   }
 }

@@ -17,8 +17,21 @@ export {
   errno,
   type ErrnoName,
   errorcode,
+  INADDR_ANY,
+  IP_ADD_MEMBERSHIP,
+  IP_DROP_MEMBERSHIP,
+  IP_MULTICAST_IF,
+  IP_MULTICAST_LOOP,
+  IP_MULTICAST_TTL,
+  IPPROTO_IP,
+  IPPROTO_IPV6,
   IPPROTO_TCP,
   IPPROTO_UDP,
+  IPV6_JOIN_GROUP,
+  IPV6_LEAVE_GROUP,
+  IPV6_MULTICAST_HOPS,
+  IPV6_MULTICAST_IF,
+  IPV6_MULTICAST_LOOP,
   MSG_DONTROUTE,
   MSG_OOB,
   MSG_PEEK,
@@ -26,6 +39,7 @@ export {
   SHUT_RD,
   SHUT_RDWR,
   SHUT_WR,
+  SO_BROADCAST,
   SO_KEEPALIVE,
   SO_REUSEADDR,
   SOCK_DGRAM,
@@ -107,4 +121,20 @@ export {
   create_connection,
   type CreateConnectionOptions,
 } from "./create_connection.ts";
-export { create_server, type CreateServerOptions } from "./create_server.ts";
+export {
+  create_server,
+  type CreateServerOptions,
+  has_dualstack_ipv6,
+} from "./create_server.ts";
+export { getservbyname, getservbyport } from "./services.ts";
+export {
+  getfqdn,
+  getnameinfo,
+  NI_DGRAM,
+  NI_MAXHOST,
+  NI_MAXSERV,
+  NI_NAMEREQD,
+  NI_NOFQDN,
+  NI_NUMERICHOST,
+  NI_NUMERICSERV,
+} from "./nameinfo.ts";

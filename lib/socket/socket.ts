@@ -51,6 +51,7 @@ import { startConnect } from "./_connect.ts";
 import { checkFlags, RECV_FLAGS, SEND_FLAGS } from "./_flags.ts";
 import { type SocketChannel, SocketIO } from "./_socket_io.ts";
 import type { BinaryMode, MakefileOptions, SocketFile } from "./socket_file.ts";
+import { MulticastOptions } from "./_multicast.ts";
 
 /** Bytes a socket can send: any typed array or `ArrayBuffer` view. */
 export type Buffer = ArrayBufferView;
@@ -158,6 +159,7 @@ export class Socket {
   #reuseaddr = 0;
   /** How many files from `makefile()` are open (Python's `_io_refs`). */
   #ioRefs = 0;
+  #multicast: MulticastOptions | null = null;
 
   /**
    * Creates a socket. Raw, RDM and sequenced-packet sockets do not exist in
@@ -313,12 +315,13 @@ export class Socket {
         this.#reuseaddr = 1;
       }
     } else {
-      this.#engine = DatagramEngine.open(
+      this.#engine = this.#openedDatagram(DatagramEngine.open(
         this.#family,
         address,
         "bind",
         this.#reuseaddr !== 0,
-      );
+        this.#multicast?.loop !== 0,
+      ));
     }
   }
 
@@ -534,7 +537,7 @@ export class Socket {
     const peer: Deno.Addr = this.#family === AF_UNIX
       ? { transport: "unixpacket", path: unixPath(address, "connect") }
       : { transport: "udp", ...endpointFor(address, this.#family, "connect") };
-    this.#datagram(peer).peer = peer;
+    this.#datagram(peer, true).peer = peer;
     await Promise.resolve();
   }
 
@@ -798,22 +801,34 @@ export class Socket {
   }
 
   /** The datagram engine, opened (and bound as Python would) if needed. */
-  #datagram(dest: Deno.Addr): DatagramEngine {
+  #datagram(dest: Deno.Addr, connecting = false): DatagramEngine {
     if (this.#engine) return this.#engine as DatagramEngine;
     if (this.#family === AF_UNIX) {
       this.#engine = DatagramEngine.open(AF_UNIX, null, "sendto");
     } else {
-      this.#engine = DatagramEngine.open(
+      this.#engine = this.#openedDatagram(DatagramEngine.open(
         this.#family,
         DatagramEngine.autoBindAddress(
           this.#family,
           (dest as Deno.NetAddr).hostname,
+          connecting,
         ),
         "bind automatically to",
         this.#reuseaddr !== 0,
-      );
+        this.#multicast?.loop !== 0,
+      ));
     }
     return this.#engine;
+  }
+
+  /** A UDP engine just opened, with the options set before it was. */
+  #openedDatagram(engine: DatagramEngine): DatagramEngine {
+    const settling = this.#multicast?.opened(engine.dgram, this.#family);
+    if (settling) {
+      settling.catch(() => {});
+      engine.settling = settling;
+    }
+    return engine;
   }
 
   /**
@@ -917,6 +932,10 @@ export class Socket {
    * (or `sendto(data, flags, address)`). An unbound socket binds itself
    * first, as in Python: to the loopback address when sending to loopback,
    * else to every interface.
+   * (the `sendto(data, flags, address)` form is accepted too, with flags 0).
+   * An unbound socket binds itself first, as in Python: to every interface
+   * (`0.0.0.0`, `::`) when the permission covers it, else, when sending to
+   * loopback, to the loopback address (`--allow-net=127.0.0.1` suffices).
    *
    * @param data The bytes.
    * @param address Where to send them.
@@ -1490,9 +1509,23 @@ export class Socket {
    * pysocket turns `TCP_NODELAY` on for new TCP connections, so small
    * messages leave at once.
    *
-   * @param level `IPPROTO_TCP` or `SOL_SOCKET`.
+   * UDP broadcast and multicast as Python writes them: `SO_BROADCAST`,
+   * `IP_ADD_MEMBERSHIP`/`IP_DROP_MEMBERSHIP` (value: `inet_aton(group)`
+   * followed by `inet_aton(interface)`), `IPV6_JOIN_GROUP`/`IPV6_LEAVE_GROUP`
+   * (`ipv6_mreq`), `IP_MULTICAST_TTL`, `IP_MULTICAST_LOOP` and
+   * `IPV6_MULTICAST_LOOP`. Deno does the membership options asynchronously,
+   * so for them (and for TTL and loop on a bound socket) this returns a
+   * promise: `await sock.setsockopt(...)`. Joining needs a bound socket.
+   * Deno cannot set `IP_MULTICAST_IF`, `IPV6_MULTICAST_IF` or
+   * `IPV6_MULTICAST_HOPS` (`ENOPROTOOPT`; bind the sender to the
+   * interface's address instead), and its UDP sockets may always broadcast,
+   * even without `SO_BROADCAST`.
+   *
+   * @param level `IPPROTO_TCP`, `SOL_SOCKET`, `IPPROTO_IP` or `IPPROTO_IPV6`.
    * @param option The option.
-   * @param value A number or boolean.
+   * @param value A number or boolean, or the packed request of a
+   * membership option.
+   * @returns A promise for the options Deno sets asynchronously.
    *
    * @example
    * ```ts
@@ -1503,7 +1536,11 @@ export class Socket {
    * assert.equal(sock.getsockopt(IPPROTO_TCP, TCP_NODELAY), 0);
    * ```
    */
-  setsockopt(level: number, option: number, value: number | boolean): void {
+  setsockopt(
+    level: number,
+    option: number,
+    value: number | boolean | Buffer,
+  ): void | Promise<void> {
     this.#checkOpen("setsockopt");
     const on = value ? 1 : 0;
     const engine = this.#engine;
@@ -1520,17 +1557,26 @@ export class Socket {
       tcp?.setKeepAlive(on === 1);
     } else if (level === SOL_SOCKET && option === SO_REUSEADDR) {
       this.#reuseaddr = on;
+    } else if (this.#isUdp() && MulticastOptions.handles(level, option)) {
+      return (this.#multicast ??= new MulticastOptions()).set(
+        level,
+        option,
+        value,
+        (engine as DatagramEngine | null)?.dgram ?? null,
+        this.#family,
+      );
     } else {
       throw this.#noOption(level, option);
     }
   }
 
   /**
-   * Reads a socket option as a number (the options `setsockopt` supports).
+   * Reads a socket option as a number (the options `setsockopt` supports;
+   * of the multicast ones, `IP_MULTICAST_TTL` and the two loop options).
    *
-   * @param level `IPPROTO_TCP` or `SOL_SOCKET`.
+   * @param level `IPPROTO_TCP`, `SOL_SOCKET`, `IPPROTO_IP` or `IPPROTO_IPV6`.
    * @param option The option.
-   * @returns The value, 0 or 1.
+   * @returns The value: 0 or 1, or the multicast TTL.
    *
    * @example
    * ```ts
@@ -1549,6 +1595,13 @@ export class Socket {
       return this.#keepalive;
     }
     if (level === SOL_SOCKET && option === SO_REUSEADDR) return this.#reuseaddr;
+    if (this.#isUdp() && MulticastOptions.handles(level, option)) {
+      const value = (this.#multicast ??= new MulticastOptions()).get(
+        level,
+        option,
+      );
+      if (value !== null) return value;
+    }
     throw this.#noOption(level, option);
   }
 
@@ -1556,11 +1609,16 @@ export class Socket {
     return this.#type === SOCK_STREAM && this.#family !== AF_UNIX;
   }
 
+  #isUdp(): boolean {
+    return this.#type === SOCK_DGRAM && this.#family !== AF_UNIX;
+  }
+
   #noOption(level: number, option: number): OSError {
     return oserror(
       "ENOPROTOOPT",
       `option ${option} at level ${level} is not available for this socket in Deno; ` +
-        "supported: TCP_NODELAY and SO_KEEPALIVE (TCP), SO_REUSEADDR",
+        "supported: TCP_NODELAY and SO_KEEPALIVE (TCP), SO_REUSEADDR, " +
+        "and on UDP SO_BROADCAST and the multicast options (IP_ADD_MEMBERSHIP...)",
     );
   }
 
