@@ -6,6 +6,7 @@
  */
 
 import { parseAccessRule } from "./_access.ts";
+import { PROXY_AUTH_ENV } from "./_proxy.ts";
 import { type Mode, type OptionSpec, UsageError } from "./_options.ts";
 
 /** The longest message `--max-message` accepts: 64 MiB. */
@@ -47,6 +48,18 @@ export function checkSeconds(value: unknown, flag: string): number {
     );
   }
   return number;
+}
+
+/** Seconds from 0, as {@linkcode checkSeconds} writes them. */
+export function checkSecondsOrZero(value: unknown, flag: string): number {
+  if (value === 0 || value === "0") return 0;
+  try {
+    return checkSeconds(value, flag);
+  } catch {
+    throw new UsageError(
+      `${flag} must be a number of seconds, 0 or more, got ${show(value)}`,
+    );
+  }
 }
 
 /** A whole number from 1 to `max`, with K and M suffixes if `units`. */
@@ -117,6 +130,25 @@ export function checkAddressList(value: unknown, flag: string): string[] {
     );
   }
   return entries;
+}
+
+/** `HOST:PORT`, `[IPv6]:PORT`: a host and a port from 1 to 65535. */
+export function checkHostPort(
+  value: unknown,
+  flag: string,
+): { host: string; port: number } {
+  const match = typeof value === "string"
+    ? /^(?:\[([^\]]+)\]|([^:\s\[\]]+)):(\d{1,5})$/.exec(value)
+    : null;
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port < 1 || port > 65535) {
+    throw new UsageError(
+      `${flag} must be HOST:PORT ([ADDRESS]:PORT for IPv6), port 1 to 65535, got ${
+        show(value)
+      }`,
+    );
+  }
+  return { host: match[1] ?? match[2], port };
 }
 
 function checkFlag(value: unknown, flag: string): boolean {
@@ -323,6 +355,110 @@ export const OPTIONS = {
     modes,
     elsewhere: "other modes read at most 64 KiB at a time",
   }),
+  hexdump: {
+    name: "hexdump",
+    kind: "flag",
+    key: "hexdump",
+    help: "show each chunk sent (>) and received (<) as a hex dump\n" +
+      "on stderr; stdout is unchanged",
+    check: checkFlag,
+  } as OptionSpec,
+  verbose: {
+    name: "verbose",
+    short: "v",
+    kind: "flag",
+    key: "verbose",
+    help: "connection lines on stderr (* ...): addresses, TLS,\n" +
+      "bytes each way at close",
+    check: checkFlag,
+  } as OptionSpec,
+  proxy: {
+    name: "proxy",
+    kind: "value",
+    value: "HOST:PORT",
+    key: "proxy",
+    help: "connect through this proxy (the proxy resolves --host);\n" +
+      `credentials from ${PROXY_AUTH_ENV}=user:pass, if set`,
+    check: checkHostPort,
+  } as OptionSpec,
+  proxyType: {
+    name: "proxy-type",
+    kind: "value",
+    value: "TYPE",
+    key: "proxyType",
+    help: "socks5 or http (CONNECT); default http",
+    check: (value: unknown, flag: string) => {
+      if (value !== "socks5" && value !== "http") {
+        throw new UsageError(
+          `${flag} must be socks5 or http, got ${show(value)}`,
+        );
+      }
+      return value;
+    },
+  } as OptionSpec,
+  crlf: {
+    name: "crlf",
+    short: "C",
+    kind: "flag",
+    key: "crlf",
+    help: "--stream: send each line of input ending in \\r\\n",
+    check: checkFlag,
+    modes: ["stream"],
+    elsewhere: "the chat sends each line without a line end",
+  } as OptionSpec,
+  sendOnly: {
+    name: "send-only",
+    kind: "flag",
+    key: "sendOnly",
+    help: "--stream: only send; what the peer sends is dropped,\n" +
+      "and the end of input ends the program",
+    check: checkFlag,
+    modes: ["stream"],
+    elsewhere: "it is a --stream option",
+  } as OptionSpec,
+  recvOnly: {
+    name: "recv-only",
+    kind: "flag",
+    key: "recvOnly",
+    help: "--stream: only receive; stdin is not read, and our\n" +
+      "sending side stays open until the peer ends",
+    check: checkFlag,
+    modes: ["stream"],
+    elsewhere: "it is a --stream option",
+  } as OptionSpec,
+  noShutdown: {
+    name: "no-shutdown",
+    kind: "flag",
+    key: "noShutdown",
+    help: "--stream: keep sending open after end of input\n" +
+      "(default: shut it down, so the peer reads end of stream)",
+    check: checkFlag,
+    modes: ["stream"],
+    elsewhere: "it is a --stream option",
+  } as OptionSpec,
+  quitAfterEof: {
+    name: "quit-after-eof",
+    short: "q",
+    kind: "value",
+    value: "S",
+    key: "quitAfterEof",
+    help: "--stream: end S seconds after end of input, whatever\n" +
+      "the peer does (0: at once)",
+    check: checkSecondsOrZero,
+    modes: ["stream"],
+    elsewhere: "it is a --stream option",
+  } as OptionSpec,
+  keepOpen: {
+    name: "keep-open",
+    short: "k",
+    kind: "flag",
+    key: "keepOpen",
+    help: "--stream: after a client leaves, serve the next one\n" +
+      "(one at a time; stdin goes on to the next)",
+    check: checkFlag,
+    modes: ["stream"],
+    elsewhere: "--room and --echo serve many clients already",
+  } as OptionSpec,
   idleTimeout: (
     help: string,
     modes: readonly Mode[],

@@ -179,3 +179,43 @@ export function stringSource(text: string): ByteReader {
     },
   };
 }
+
+/**
+ * `--crlf`: the bytes of `source` with each line feed not already after a
+ * carriage return sent as `\r\n` (ncat's `-C`). A `\r` at the end of one
+ * read and a `\n` at the start of the next count as one `\r\n`. Each read
+ * returns at most half of `p`, so the added bytes always fit.
+ *
+ * @param source Where the bytes come from.
+ * @returns The converted bytes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { crlfSource, stringSource } from "./_input.ts";
+ * const source = crlfSource(stringSource("a\nb\r\nc\n"));
+ * const buffer = new Uint8Array(64);
+ * const n = await source.read(buffer);
+ * assert.equal(new TextDecoder().decode(buffer.subarray(0, n!)), "a\r\nb\r\nc\r\n");
+ * ```
+ */
+export function crlfSource(source: ByteReader): ByteReader {
+  let afterCr = false;
+  let scratch = new Uint8Array(0);
+  return {
+    async read(p: Uint8Array): Promise<number | null> {
+      const half = Math.max(1, p.length >> 1);
+      if (scratch.length < half) scratch = new Uint8Array(half);
+      const n = await source.read(scratch.subarray(0, half));
+      if (n === null || n === 0) return n;
+      let out = 0;
+      for (let i = 0; i < n; i++) {
+        const byte = scratch[i];
+        if (byte === 0x0a && !afterCr) p[out++] = 0x0d;
+        p[out++] = byte;
+        afterCr = byte === 0x0d;
+      }
+      return out;
+    },
+  };
+}

@@ -18,6 +18,8 @@ import {
   type OptionSpec,
   UsageError,
 } from "./_options.ts";
+import { PROXY_AUTH_ENV, type ProxyType } from "./_proxy.ts";
+import type { TrafficOptions } from "./_traffic.ts";
 import { defaultMaxClients, type Limits, limitsOf } from "./_limits.ts";
 
 /** The four programs, as named on the command line. */
@@ -59,6 +61,8 @@ export interface ProgramSpec {
   examples: readonly [string, string];
   /** What the end of input does, for `--help`. */
   inputNote: string;
+  /** What the end of input does with `--stream`, for `--help`. */
+  streamNote?: string;
   /**
    * The complete Deno permission flags for an endpoint, as one types them
    * after `deno run`; `bound` is the address a server bound, when known.
@@ -78,6 +82,34 @@ export interface TlsPlan {
   ca?: string;
   /** Client: the name the certificate must carry. */
   serverName?: string;
+}
+
+/** A proxy to connect through. */
+export interface ProxyPlan {
+  /** Its host. */
+  host: string;
+  /** Its port. */
+  port: number;
+  /** Its protocol. */
+  type: ProxyType;
+  /** How messages name it. */
+  display: string;
+}
+
+/** What `--stream` does with its two directions. */
+export interface StreamPlan {
+  /** `--crlf`: input lines are sent ending in `\r\n`. */
+  crlf: boolean;
+  /** `--send-only`: received bytes are dropped; end of input ends the run. */
+  sendOnly: boolean;
+  /** `--recv-only`: stdin is not read, nothing is sent. */
+  recvOnly: boolean;
+  /** Shut down sending at the end of input (not with `--no-shutdown`). */
+  shutdown: boolean;
+  /** `--quit-after-eof` in seconds, or `null`. */
+  quitAfterEof: number | null;
+  /** `--keep-open`: a `tcp-server --stream` serves the next client. */
+  keepOpen: boolean;
 }
 
 /** A run, decided: every option checked and given its meaning. */
@@ -100,6 +132,12 @@ export interface Plan {
   access: AccessList | null;
   /** The server's limits. */
   limits: Limits;
+  /** `--proxy` and `--proxy-type`, or `null` without a proxy. */
+  proxy: ProxyPlan | null;
+  /** The `--stream` options. */
+  stream: StreamPlan;
+  /** `--hexdump` and `--verbose`. */
+  traffic: TrafficOptions;
 }
 
 /** The mode that `room`, `stream` and `echo` choose. */
@@ -153,6 +191,32 @@ export function makePlan(
       "--allow and --deny check IP addresses; they do not apply to --unix",
     );
   }
+  if (options.proxyType !== undefined && options.proxy === undefined) {
+    throw new UsageError("--proxy-type needs --proxy HOST:PORT");
+  }
+  if (options.proxy !== undefined && options.unix !== undefined) {
+    throw new UsageError("--proxy reaches TCP servers, not --unix");
+  }
+  if (options.sendOnly && options.recvOnly) {
+    throw new UsageError(
+      "--send-only and --recv-only exclude each other: give one",
+    );
+  }
+  if (options.recvOnly) {
+    for (
+      const [key, flag] of [
+        ["crlf", "--crlf"],
+        ["noShutdown", "--no-shutdown"],
+        ["quitAfterEof", "--quit-after-eof"],
+      ]
+    ) {
+      if (options[key] !== undefined) {
+        throw new UsageError(
+          `${flag} is about sending stdin; --recv-only does not read it`,
+        );
+      }
+    }
+  }
   spec.rules?.(options, mode);
   const endpoint = resolveEndpoint(spec, options);
   const allow = options.allow as string[] | undefined;
@@ -173,11 +237,34 @@ export function makePlan(
       }
       : null,
     access: allow || deny ? new AccessList({ allow, deny }) : null,
+    proxy: proxyPlan(options),
+    stream: {
+      crlf: options.crlf === true,
+      sendOnly: options.sendOnly === true,
+      recvOnly: options.recvOnly === true,
+      shutdown: options.noShutdown !== true,
+      quitAfterEof: (options.quitAfterEof as number | undefined) ?? null,
+      keepOpen: options.keepOpen === true,
+    },
+    traffic: {
+      hexdump: options.hexdump === true,
+      verbose: options.verbose === true,
+    },
     limits: limitsOf({
       maxClients: (options.maxClients as number | undefined) ??
         (spec.server ? defaultMaxClients() : null),
       maxMessage: options.maxMessage as number | undefined,
     }),
+  };
+}
+
+function proxyPlan(options: Record<string, unknown>): ProxyPlan | null {
+  const proxy = options.proxy as { host: string; port: number } | undefined;
+  if (!proxy) return null;
+  return {
+    ...proxy,
+    type: (options.proxyType as ProxyType | undefined) ?? "http",
+    display: formatHostPort(proxy.host, proxy.port),
   };
 }
 
@@ -193,7 +280,10 @@ export function makePlan(
  */
 export function permissionFlags(plan: Plan, bound?: string): string {
   const { program, endpoint, tls } = plan;
-  let flags = program.permissions(endpoint, bound);
+  const { proxy } = plan;
+  let flags = proxy
+    ? `--allow-net=${proxy.display} --allow-env=${PROXY_AUTH_ENV}`
+    : program.permissions(endpoint, bound);
   if (tls && program.server && endpoint.port === 0) {
     flags = flags.replace(/(--allow-net=\S*?):0\b/, "$1");
   }
@@ -285,7 +375,7 @@ ${spec.summary}
 Options:
 ${optionsHelp(spec.options)}
 When stdin is not a terminal, no prompts are shown and each line of input is
-one message${spec.inputNote}
+one message${spec.inputNote}${spec.streamNote ?? ""}
 Messages go to stdout; status lines (listening, connected, disconnected,
 errors) go to stderr.
 

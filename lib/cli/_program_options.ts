@@ -93,6 +93,65 @@ export interface ChatOptions {
    * @default {null}
    */
   idleTimeout?: number | null;
+  /**
+   * `--stream`: send each line of input ending in `\r\n`.
+   *
+   * @default {false}
+   */
+  crlf?: boolean;
+  /**
+   * `--stream`: only send; received bytes are dropped and the end of input
+   * ends the run.
+   *
+   * @default {false}
+   */
+  sendOnly?: boolean;
+  /**
+   * `--stream`: only receive; stdin is not read.
+   *
+   * @default {false}
+   */
+  recvOnly?: boolean;
+  /**
+   * `--stream`: keep the sending side open after the end of input.
+   *
+   * @default {false}
+   */
+  noShutdown?: boolean;
+  /**
+   * `--stream`: end this many seconds after the end of input, whatever
+   * the peer does (0: at once).
+   *
+   * @default {null}
+   */
+  quitAfterEof?: number | null;
+  /**
+   * Show each chunk sent and received as a hex dump on stderr
+   * (`--hexdump`).
+   *
+   * @default {false}
+   */
+  hexdump?: boolean;
+  /**
+   * Connection lines on stderr: addresses, TLS, bytes at close
+   * (`--verbose`).
+   *
+   * @default {false}
+   */
+  verbose?: boolean;
+  /**
+   * `tcp-client`: connect through this proxy, `"HOST:PORT"`; the login, if
+   * any, comes from the `PYSOCKET_PROXY_AUTH` environment variable.
+   *
+   * @default {undefined}
+   */
+  proxy?: string;
+  /**
+   * `tcp-client`: the proxy's protocol.
+   *
+   * @default {"http"}
+   */
+  proxyType?: "socks5" | "http";
 }
 
 /**
@@ -107,7 +166,8 @@ export interface ChatOptions {
  * assert.equal(options.echo, true);
  * ```
  */
-export interface ServerOptions extends Omit<ChatOptions, "ca" | "serverName"> {
+export interface ServerOptions
+  extends Omit<ChatOptions, "ca" | "serverName" | "proxy" | "proxyType"> {
   /**
    * Reply to each message with exactly the bytes received, without reading
    * stdin. A client's `exit` still ends its session.
@@ -133,6 +193,12 @@ export interface ServerOptions extends Omit<ChatOptions, "ca" | "serverName"> {
    * @default {undefined}
    */
   key?: string;
+  /**
+   * `tcp-server --stream`: after a client leaves, serve the next one.
+   *
+   * @default {false}
+   */
+  keepOpen?: boolean;
   /**
    * Addresses or CIDR ranges admitted.
    *

@@ -18,6 +18,7 @@ import type { Incoming } from "./_messages.ts";
 import { parseOptions, UsageError } from "./_options.ts";
 import { flushOutputs, jsonLine, type Output, outputsOf } from "./_output.ts";
 import { helpText, makePlan, type Plan, type ProgramSpec } from "./_plan.ts";
+import { Traffic } from "./_traffic.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 
 /** The version printed by `--version`, from `deno.json`. */
@@ -119,6 +120,8 @@ export class Run {
   readonly out: Output;
   /** Its stderr. */
   readonly err: Output;
+  /** `--hexdump` and `--verbose`: what crosses, on stderr. */
+  readonly traffic: Traffic;
   /** Whether a person types the input at a terminal (prompts are shown). */
   readonly interactive: boolean;
   /** The host a server bound (its `listening` address), once known. */
@@ -148,6 +151,7 @@ export class Run {
     this.plan = plan;
     this.io = io;
     ({ out: this.out, err: this.err } = outputsOf(io));
+    this.traffic = new Traffic((text) => this.err.text(text), plan.traffic);
     this.interactive = io.interactive ??
       (io.stdin === undefined && Deno.stdin.isTerminal());
     const { promise, reject } = Promise.withResolvers<never>();

@@ -230,6 +230,18 @@ async function serveOne(
         return;
       }
     }
+    const { traffic } = run;
+    if (traffic.verbose) {
+      const local = typeof session.address === "string"
+        ? ""
+        : ` on ${peerName(session.sock.getsockname())}`;
+      traffic.note(
+        `accepted ${session.peer || "unix peer"}${local}${
+          run.plan.tls ? " (TLS handshake done)" : ""
+        }`,
+      );
+    }
+    traffic.tap(session.sock, session.peer || "unix peer");
     return await handle(session);
   } catch (err) {
     // A mode's failure for one session never ends the server.

@@ -10,10 +10,13 @@
 import { SOCK_DGRAM, SOCK_STREAM } from "../socket/constants.ts";
 import type { Address } from "../socket/address.ts";
 import { formatAddress } from "../socket/_address.ts";
+import { PermissionError } from "../socket/errors.ts";
 import { Socket } from "../socket/socket.ts";
 import type { ChatEvent } from "./_events.ts";
 import type { Endpoint } from "./_plan.ts";
 import type { Run } from "./_run.ts";
+import { ChatFailure } from "./_explain.ts";
+import { connectThroughProxy, proxyAuthFromEnv, ProxyError } from "./_proxy.ts";
 import { listenTls, wrapClient } from "./_tls.ts";
 
 /**
@@ -76,7 +79,11 @@ export async function openServerSocket(
   const bound = sock.getsockname();
   if (typeof bound !== "string") run.bound = bound[0];
   run.emit(listeningEvent(bound, maxClients));
-  return sock;
+  // A datagram server's socket is the one that carries the traffic; its
+  // chunks name each sender, its counts are for all of them.
+  return type === SOCK_DGRAM
+    ? run.traffic.tap(sock, `${formatAddress(bound)}, every peer`)
+    : sock;
 }
 
 /**
@@ -88,13 +95,56 @@ export async function openServerSocket(
  * @throws {ChatFailure} One line naming the cause.
  */
 export async function connectClient(run: Run): Promise<Socket> {
-  const { endpoint, tls, timeout } = run.plan;
-  let sock = run.own(new Socket(endpoint.family, SOCK_STREAM));
-  sock.settimeout(timeout);
-  try {
-    await sock.connect(endpoint.path ?? [endpoint.host, endpoint.port]);
-  } catch (err) {
-    throw run.explain(err, `cannot connect to ${endpoint.display}`);
+  const { endpoint, tls, timeout, proxy } = run.plan;
+  let sock: Socket;
+  if (proxy) {
+    try {
+      sock = run.own(
+        await connectThroughProxy({
+          proxy,
+          type: proxy.type,
+          target: endpoint,
+          auth: proxyAuthFromEnv(),
+          timeout,
+        }),
+      );
+    } catch (err) {
+      const cause = err instanceof ProxyError ? err.cause : err;
+      if (cause instanceof PermissionError || !(err instanceof ProxyError)) {
+        throw run.explain(cause, `cannot reach the proxy at ${proxy.display}`);
+      }
+      throw new ChatFailure(
+        `cannot connect to ${endpoint.display}: ${err.message}`,
+      );
+    }
+  } else {
+    sock = run.own(new Socket(endpoint.family, SOCK_STREAM));
+    sock.settimeout(timeout);
+    try {
+      await sock.connect(endpoint.path ?? [endpoint.host, endpoint.port]);
+    } catch (err) {
+      throw run.explain(err, `cannot connect to ${endpoint.display}`);
+    }
+  }
+  // Through a proxy, the peer is the target the proxy reached.
+  const peer = endpoint.path ??
+    (proxy ? endpoint.display : formatAddress(sock.getpeername()));
+  if (proxy) {
+    run.traffic.note(
+      `${
+        proxy.type === "socks5" ? "SOCKS5" : "HTTP"
+      } proxy ${proxy.display} connected us to ${endpoint.display}`,
+    );
+  }
+  const { traffic } = run;
+  if (traffic.verbose) {
+    const local = endpoint.path
+      ? ""
+      : ` from ${formatAddress(sock.getsockname())}`;
+    const named = endpoint.path || proxy || peer === endpoint.display
+      ? ""
+      : ` (${endpoint.display} resolved)`;
+    traffic.note(`connected to ${peer}${named}${local}`);
   }
   if (tls) {
     try {
@@ -102,9 +152,14 @@ export async function connectClient(run: Run): Promise<Socket> {
     } catch (err) {
       throw run.explain(err, `cannot start TLS with ${endpoint.display}`);
     }
+    traffic.note(
+      `TLS with ${peer}: certificate verified for ${
+        tls.serverName ?? endpoint.host
+      } (Deno does not report the protocol version)`,
+    );
   }
   sock.settimeout(null);
-  return sock;
+  return traffic.tap(sock, peer);
 }
 
 /**
@@ -120,7 +175,11 @@ export async function connectClient(run: Run): Promise<Socket> {
  */
 export function openClientDatagram(run: Run): Socket {
   const { endpoint } = run.plan;
-  const sock = run.own(new Socket(endpoint.family, SOCK_DGRAM));
+  const sock = run.traffic.tap(
+    run.own(new Socket(endpoint.family, SOCK_DGRAM)),
+    endpoint.display,
+  );
+  run.traffic.note(`sending datagrams to ${endpoint.display}`);
   if (!endpoint.path) return sock;
   const folder = unixFolder(endpoint.path);
   let dir: string;

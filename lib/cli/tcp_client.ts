@@ -65,17 +65,34 @@ const TCP_CLIENT: ProgramSpec = {
     OPTIONS.ca,
     OPTIONS.serverName,
     OPTIONS.insecure,
+    OPTIONS.proxy,
+    OPTIONS.proxyType,
     OPTIONS.idleTimeout(
       "--stream: give up after that long without data",
       ["stream"],
       "the chat client has --timeout",
     ),
     OPTIONS.json,
+    OPTIONS.crlf,
+    OPTIONS.sendOnly,
+    OPTIONS.recvOnly,
+    OPTIONS.noShutdown,
+    OPTIONS.quitAfterEof,
+    OPTIONS.hexdump,
+    OPTIONS.verbose,
   ],
   examples: [
     "pysocket tcp-client",
     "printf 'hi\\nexit\\n' | pysocket tcp-client --port 8888",
   ],
+  streamNote:
+    "\nWith --stream, end of input shuts down our sending side (the peer reads end\n" +
+    "of stream) and the program ends once the peer has finished too;\n" +
+    "--no-shutdown keeps sending open, --quit-after-eof S ends S seconds after\n" +
+    "end of input whatever the peer does.\n" +
+    "Through --proxy HOST:PORT, Deno needs --allow-net=HOST:PORT only (the proxy\n" +
+    "reaches the server), and --allow-env=PYSOCKET_PROXY_AUTH for a login\n" +
+    "(user:password in that variable, never on the command line).\n",
   inputNote:
     ", sent once the previous reply has come.\nEnd of input sends exit and quits.",
   permissions(endpoint) {

@@ -81,11 +81,24 @@ const TCP_SERVER: ProgramSpec = {
       "the chat server has --timeout",
     ),
     OPTIONS.json,
+    OPTIONS.crlf,
+    OPTIONS.sendOnly,
+    OPTIONS.recvOnly,
+    OPTIONS.noShutdown,
+    OPTIONS.quitAfterEof,
+    OPTIONS.keepOpen,
+    OPTIONS.hexdump,
+    OPTIONS.verbose,
   ],
   examples: [
     "pysocket tcp-server",
     "pysocket tcp-server --host 127.0.0.1 --port 0 --echo",
   ],
+  streamNote:
+    "\nWith --stream, end of input shuts down our sending side (the peer reads end\n" +
+    "of stream) and the program ends once the peer has finished too;\n" +
+    "--no-shutdown keeps sending open, --quit-after-eof S ends S seconds after\n" +
+    "end of input whatever the peer does.\n",
   inputNote: ".\nEnd of input closes the current session and stops the server.",
   permissions(endpoint) {
     if (endpoint.path) {

@@ -70,6 +70,8 @@ const UDP_CLIENT: ProgramSpec = {
       "the chat client has --timeout",
     ),
     OPTIONS.json,
+    OPTIONS.hexdump,
+    OPTIONS.verbose,
   ],
   examples: [
     "pysocket udp-client --timeout 5",

@@ -84,6 +84,8 @@ const UDP_SERVER: ProgramSpec = {
       "the chat server waits for anyone",
     ),
     OPTIONS.json,
+    OPTIONS.hexdump,
+    OPTIONS.verbose,
   ],
   examples: [
     "pysocket udp-server",

@@ -45,7 +45,7 @@ import { Deadline } from "../../socket/_deadline.ts";
 import { escapeControl } from "../_escape.ts";
 import type { ChatIO } from "../_events.ts";
 import { ChatFailure } from "../_explain.ts";
-import { stringSource } from "../_input.ts";
+import { crlfSource, stringSource } from "../_input.ts";
 import { endOf } from "../_messages.ts";
 import { peerName, type Run } from "../_run.ts";
 import { serve, type Session } from "../_server.ts";
@@ -76,6 +76,34 @@ export interface PipeOptions {
    * @default {false}
    */
   stopOnPeerEnd?: boolean;
+  /**
+   * Shut down the sending side at the end of `input`; `false` keeps it
+   * open (`--no-shutdown`).
+   *
+   * @default {true}
+   */
+  shutdown?: boolean;
+  /**
+   * Finish this many seconds after the end of `input`, whatever the peer
+   * does (`--quit-after-eof`); `null` waits for the peer.
+   *
+   * @default {null}
+   */
+  quitAfterEof?: number | null;
+  /**
+   * Only send (`--send-only`): received bytes are read and dropped, and
+   * the end of `input` finishes the copy.
+   *
+   * @default {false}
+   */
+  sendOnly?: boolean;
+  /**
+   * Only receive (`--recv-only`): `input` is not read, and the sending
+   * side is left open.
+   *
+   * @default {false}
+   */
+  recvOnly?: boolean;
 }
 
 /** How {@linkcode pipeSocket} ended, with the byte counts. */
@@ -150,6 +178,7 @@ export async function pipeSocket(
   let failure: { end: "reset" | "error"; error: unknown } | null = null;
 
   const send = (async () => {
+    if (options.recvOnly) return;
     const buffer = new Uint8Array(CHUNK);
     while (true) {
       const n = await input.read(buffer);
@@ -165,6 +194,7 @@ export async function pipeSocket(
       result.sent += n;
       last = performance.now();
     }
+    if (options.shutdown === false) return;
     try {
       await sock.shutdown(SHUT_WR);
     } catch (err) {
@@ -177,7 +207,7 @@ export async function pipeSocket(
       if (data.length === 0) break;
       result.received += data.length;
       last = performance.now();
-      await output(data);
+      if (!options.sendOnly) await output(data);
     }
     peerEnded = true;
   })();
@@ -196,18 +226,30 @@ export async function pipeSocket(
       resolve("failed");
     });
   });
-  const both = options.stopOnPeerEnd ? receive : Promise.all([send, receive]);
+  const both = options.sendOnly
+    ? send
+    : options.stopOnPeerEnd
+    ? receive
+    : Promise.all([send, receive]);
   const finished = both.then(() => "done" as const, () => "failed" as const);
 
   const timer = new Deadline();
   const idle = options.idleTimeout ?? null;
-  const idled = idle === null
-    ? null
-    : timer.quiet(idle, () => last).then(() => "timeout" as const);
-  try {
-    const outcome = await Promise.race(
-      idled ? [finished, fatal, idled] : [finished, fatal],
+  const ends: Promise<"done" | "failed" | "timeout">[] = [finished, fatal];
+  if (idle !== null) {
+    ends.push(timer.quiet(idle, () => last).then(() => "timeout" as const));
+  }
+  const quit = options.quitAfterEof ?? null;
+  if (quit !== null && !options.recvOnly) {
+    ends.push(
+      send.then(() => timer.sleep(quit)).then(
+        () => "done" as const,
+        () => new Promise<never>(() => {}),
+      ),
     );
+  }
+  try {
+    const outcome = await Promise.race(ends);
     if (outcome === "timeout") result.end = "timeout";
     else if (failure) {
       const { end, error } = failure;
@@ -234,9 +276,10 @@ export function endsOf(run: Run): {
   terminal: boolean;
 } {
   const io: ChatIO = run.io;
-  const input = typeof io.stdin === "string"
+  const raw = typeof io.stdin === "string"
     ? stringSource(io.stdin)
     : io.stdin ?? Deno.stdin;
+  const input = run.plan.stream.crlf ? crlfSource(raw) : raw;
   const terminal = run.interactive;
   if (io.output) return { input, output: io.output, terminal };
   const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -263,6 +306,81 @@ export function endsOf(run: Run): {
     };
   }
   return { input, terminal, output: (data) => run.out.bytes(data) };
+}
+
+/** The {@linkcode PipeOptions} of a run's plan. */
+function pipeOptions(run: Run, stopOnPeerEnd: boolean): PipeOptions {
+  const { stream, idleTimeout } = run.plan;
+  return {
+    idleTimeout,
+    stopOnPeerEnd,
+    shutdown: stream.shutdown,
+    quitAfterEof: stream.quitAfterEof,
+    sendOnly: stream.sendOnly,
+    recvOnly: stream.recvOnly,
+  };
+}
+
+/**
+ * One input for clients served one after another (`--keep-open`): each
+ * client gets a {@linkcode SharedInput.reader}, and a read still pending
+ * when its client left is kept for the next reader, so no byte of stdin
+ * is lost between clients.
+ */
+export class SharedInput {
+  #source: ByteReader;
+  #pending: Promise<Uint8Array | null> | null = null;
+  #ended = false;
+
+  /**
+   * Shares `source`.
+   *
+   * @param source The input.
+   */
+  constructor(source: ByteReader) {
+    this.#source = source;
+  }
+
+  async #readChunk(): Promise<Uint8Array | null> {
+    const buffer = new Uint8Array(CHUNK);
+    const n = await this.#source.read(buffer);
+    return n === null ? null : buffer.subarray(0, n);
+  }
+
+  /**
+   * A reader for one client; close it when the client leaves.
+   *
+   * @returns The reader.
+   */
+  reader(): ByteReader & { close(): void } {
+    let closed = false;
+    return {
+      read: async (p: Uint8Array): Promise<number | null> => {
+        while (true) {
+          if (closed || this.#ended) return null;
+          const pending = this.#pending ??= this.#readChunk();
+          const chunk = await pending;
+          // Left meanwhile: the chunk waits for the next client.
+          if (closed) return null;
+          if (this.#pending !== pending) continue;
+          this.#pending = null;
+          if (chunk === null) {
+            this.#ended = true;
+            return null;
+          }
+          const n = Math.min(p.length, chunk.length);
+          p.set(chunk.subarray(0, n));
+          if (n < chunk.length) {
+            this.#pending = Promise.resolve(chunk.subarray(n));
+          }
+          return n;
+        }
+      },
+      close: () => {
+        closed = true;
+      },
+    };
+  }
 }
 
 /** The one-line failure for a session that did not end cleanly. */
@@ -294,11 +412,14 @@ function sessionFailure(
 export async function streamClient(run: Run): Promise<number> {
   const { input, output, terminal } = endsOf(run);
   const sock = await connectClient(run);
-  const peer = run.plan.endpoint.path ?? peerName(sock.getpeername());
-  const result = await pipeSocket(sock, input, output, {
-    idleTimeout: run.plan.idleTimeout,
-    stopOnPeerEnd: terminal,
-  });
+  const peer = run.plan.endpoint.path ??
+    (run.plan.proxy ? run.plan.endpoint.display : peerName(sock.getpeername()));
+  const result = await pipeSocket(
+    sock,
+    input,
+    output,
+    pipeOptions(run, terminal),
+  );
   if (result.end !== "done") throw sessionFailure(run, result, peer);
   return 0;
 }
@@ -318,21 +439,36 @@ export function streamServer(run: Run): Promise<number> {
     return serve(run, (session) => echo(run, session), { backlog: 1024 });
   }
   const ends = endsOf(run);
+  const { keepOpen } = run.plan.stream;
+  // With --keep-open, stdin goes on from one client to the next: a read
+  // left pending by a client that left is handed to the next one.
+  const shared = keepOpen ? new SharedInput(ends.input) : null;
   return serve(run, async ({ sock, peer }) => {
     run.emit({ event: "connected", peer });
-    const result = await pipeSocket(sock, ends.input, ends.output, {
-      idleTimeout: run.plan.idleTimeout,
-      stopOnPeerEnd: ends.terminal,
-    });
+    const input = shared ? shared.reader() : null;
+    let result: PipeResult;
+    try {
+      result = await pipeSocket(
+        sock,
+        input ?? ends.input,
+        ends.output,
+        // A client that leaves ends its session: the next one may come.
+        pipeOptions(run, ends.terminal || keepOpen),
+      );
+    } finally {
+      input?.close();
+    }
     if (result.end !== "done") {
-      run.emit({
-        event: "error",
-        message: sessionFailure(run, result, peer).message,
-      });
+      const message = sessionFailure(run, result, peer).message;
+      if (keepOpen) {
+        run.emit({ event: "disconnected", peer, reason: "error", message });
+        return;
+      }
+      run.emit({ event: "error", message });
       return 1;
     }
     run.emit({ event: "disconnected", peer, reason: "closed" });
-    return 0;
+    return keepOpen ? undefined : 0;
   }, { sequential: true });
 }
 
