@@ -593,7 +593,8 @@ export class Socket {
    * With `MSG_WAITALL` in `flags`, a stream socket waits for all `bufsize`
    * bytes, or the end of the stream; with a timeout it returns what arrived
    * when the timeout passes (and throws {@linkcode TimeoutError} only if
-   * nothing did). Other flags throw `OSError` (`EOPNOTSUPP`).
+   * nothing did); a datagram socket returns one datagram, as usual. Other
+   * flags throw `OSError` (`EOPNOTSUPP`).
    *
    * @param bufsize The most bytes to return.
    * @param flags 0 (default) or `MSG_WAITALL`.
@@ -1149,7 +1150,10 @@ export class Socket {
   /**
    * Closes the socket. Closing twice is harmless. Operations still waiting
    * on it fail with `OSError` (`EBADF`), and what they would have produced
-   * later (a connection accepted in the background) is closed too.
+   * later (a connection accepted in the background) is closed too. While
+   * files from `makefile()` are open, the connection stays open for them
+   * (the socket itself reports closed) and closes with the last of them,
+   * as in Python.
    *
    * @example
    * ```ts

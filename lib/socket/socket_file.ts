@@ -77,6 +77,9 @@ export interface MakefileOptions {
  * - Bytes the file has received but not yet returned belong to the file,
  *   as with Python's `BufferedReader`: do not mix `recv` on the socket with
  *   reads on the file. When the file is closed they go back to the socket.
+ * - In text mode, bytes invalid in the encoding throw `UnicodeDecodeError`
+ *   (with `errors` `"strict"`, the default), and the line or piece that
+ *   held them is dropped, so the next read goes on after it.
  * - `readline()` without a limit follows Python: a line may be as long as
  *   the peer makes it. Reading from a peer you do not trust, pass a limit.
  * - Closing the file does not close the socket: the connection is closed
