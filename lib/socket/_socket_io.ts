@@ -26,6 +26,28 @@ const CR = 0x0d;
 const EMPTY = new Uint8Array(0);
 const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
+/** Calls of one kind, one after another in call order. */
+class Queue {
+  #tail: Promise<unknown> = Promise.resolve();
+  #count = 0;
+  #done = (): void => {
+    this.#count--;
+  };
+
+  /** Whether no call is queued or running. */
+  get idle(): boolean {
+    return this.#count === 0;
+  }
+
+  /** Runs `op` after the calls before it. */
+  run<R>(op: () => Promise<R>): Promise<R> {
+    this.#count++;
+    const result = this.#tail.then(op, op);
+    this.#tail = result.then(this.#done, this.#done);
+    return result;
+  }
+}
+
 /** What a file needs from its socket. */
 export interface SocketChannel {
   /** One `recv` within the socket's timeout; empty at end of stream. */
@@ -86,10 +108,13 @@ export class SocketIO<T extends string | Uint8Array> implements SocketFile<T> {
   #closed = false;
   #pending: Uint8Array[] = [];
   #pendingSize = 0;
-  /** Calls run one after another, in call order. */
-  #queue: Promise<unknown> = Promise.resolve();
-  /** How many calls are queued or running. */
-  #waiting = 0;
+  /**
+   * Reads run one after another, in call order, and so do writes; a read
+   * waiting for the peer never holds up a write (an `"rw"` file read in
+   * one task and written in another, as a chat client does).
+   */
+  #reads = new Queue();
+  #writes = new Queue();
 
   /**
    * Makes the file (the socket counts it among its files already).
@@ -159,27 +184,15 @@ export class SocketIO<T extends string | Uint8Array> implements SocketFile<T> {
     if (this.#timedOut) throw new OSError("cannot read from timed out object");
   }
 
-  /** Runs `op` after the calls before it. */
-  #turn<R>(op: () => Promise<R>): Promise<R> {
-    this.#waiting++;
-    const run = this.#queue.then(op, op);
-    this.#queue = run.then(this.#done, this.#done);
-    return run;
-  }
-
-  #done = (): void => {
-    this.#waiting--;
-  };
-
   read(n = -1): Promise<T> {
-    return this.#turn(() => this.#read(n));
+    return this.#reads.run(() => this.#read(n));
   }
 
   readline(limit = -1): Promise<T> {
     // The common case, without a turn: nothing else in flight, and a whole
     // line already in the buffer.
     if (
-      this.#waiting === 0 && limit === -1 && this.#reading && !this.#closed &&
+      this.#reads.idle && limit === -1 && this.#reading && !this.#closed &&
       !this.#timedOut
     ) {
       const end = this.#lineEnd();
@@ -191,11 +204,11 @@ export class SocketIO<T extends string | Uint8Array> implements SocketFile<T> {
         }
       }
     }
-    return this.#turn(() => this.#readline(limit));
+    return this.#reads.run(() => this.#readline(limit));
   }
 
   readlines(hint = -1): Promise<T[]> {
-    return this.#turn(async () => {
+    return this.#reads.run(async () => {
       const lines: T[] = [];
       let total = 0;
       while (true) {
@@ -217,24 +230,26 @@ export class SocketIO<T extends string | Uint8Array> implements SocketFile<T> {
   }
 
   write(data: T extends string ? string : ArrayBufferView): Promise<number> {
-    return this.#turn(() => this.#write(data));
+    return this.#writes.run(() => this.#write(data));
   }
 
   flush(): Promise<void> {
-    return this.#turn(async () => {
+    return this.#writes.run(async () => {
       this.#checkOpen();
       await this.#flush();
     });
   }
 
   close(): Promise<void> {
-    return this.#turn(async () => {
+    return this.#writes.run(async () => {
       if (this.#closed) return;
       try {
         if (this.#writing) await this.#flush();
       } finally {
         this.#closed = true;
-        this.#giveBack();
+        // A read in flight gives everything back when it ends (`#fill`),
+        // so the bytes keep their order.
+        if (this.#reads.idle) this.#giveBack();
         this.#channel.release();
       }
     });
@@ -420,6 +435,12 @@ export class SocketIO<T extends string | Uint8Array> implements SocketFile<T> {
   async #fill(): Promise<boolean> {
     if (this.#eof) return false;
     const data = await this.#recv(this.#size);
+    if (this.#closed) {
+      // Closed while this read waited: what it brought goes back too.
+      this.#append(data);
+      this.#giveBack();
+      this.#checkOpen();
+    }
     if (data.length === 0) {
       this.#eof = true;
       return false;
