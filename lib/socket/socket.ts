@@ -58,6 +58,26 @@ export type Buffer = ArrayBufferView;
 /**
  * What {@linkcode Socket.sendfile} reads: a `Deno.FsFile`, or anything with
  * Deno's `read(p)` (and `seek(offset, whence)` to start at an offset).
+ *
+ * @example Send bytes made on the fly
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MSG_WAITALL, type SendfileSource, socketpair } from "@pysocket/pysocket";
+ * let left = 3;
+ * const source: SendfileSource = {
+ *   read(p) {
+ *     if (left === 0) return Promise.resolve(null);
+ *     left--;
+ *     p[0] = 0x61;
+ *     return Promise.resolve(1);
+ *   },
+ * };
+ * const [a, b] = await socketpair();
+ * assert.equal(await a.sendfile(source), 3);
+ * assert.deepEqual(await b.recv(3, MSG_WAITALL), new Uint8Array([0x61, 0x61, 0x61]));
+ * a.close();
+ * b.close();
+ * ```
  */
 export interface SendfileSource {
   /** Reads into `p`; resolves to the count read, or `null` at the end. */
