@@ -1273,13 +1273,22 @@ export class Socket {
       );
     }
     let released = false;
+    // Through the socket's own methods, so a subclass's (SSLSocket's TLS
+    // errors and ragged end of stream) apply; straight to the engine once
+    // the socket is closed and only its files keep the connection.
     const channel: SocketChannel = {
       recv: async (n) =>
-        (await this.#fileStream("read")).recv(n, this.#timeout),
+        this.#closed
+          ? (await this.#fileStream("read")).recv(n, this.#timeout)
+          : await this.recv(n),
       send: async (data) =>
-        (await this.#fileStream("write")).send(data, this.#timeout),
+        this.#closed
+          ? (await this.#fileStream("write")).send(data, this.#timeout)
+          : await this.send(data),
       sendall: async (data) =>
-        (await this.#fileStream("write")).sendall(data, this.#timeout),
+        this.#closed
+          ? (await this.#fileStream("write")).sendall(data, this.#timeout)
+          : await this.sendall(data),
       unread: (data) => {
         if (this.#engine instanceof StreamEngine) this.#engine.unread(data);
       },
