@@ -55,6 +55,13 @@ export interface SSLSocketOptions {
 
 const EMPTY = new Uint8Array(0);
 
+/** Python's error for flags on a TLS socket's `recv`/`send`/`sendall`. */
+function noFlags(call: string): ValueError {
+  return new ValueError(
+    `non-zero flags not allowed in calls to ${call}() on SSLSocket`,
+  );
+}
+
 /**
  * A TLS socket, like Python's `ssl.SSLSocket`: a {@linkcode Socket}, so
  * `recv`, `sendall`, `settimeout`, `shutdown`, `using` and the rest work
@@ -97,13 +104,6 @@ const EMPTY = new Uint8Array(0);
  * client.close();
  * ```
  */
-/** Python's error for flags on a TLS socket's `recv`/`send`/`sendall`. */
-function noFlags(call: string): ValueError {
-  return new ValueError(
-    `non-zero flags not allowed in calls to ${call}() on SSLSocket`,
-  );
-}
-
 export class SSLSocket extends Socket {
   /** The context the socket was made with. */
   readonly context: SSLContext;
