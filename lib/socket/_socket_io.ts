@@ -24,6 +24,29 @@ const DEFAULT_BUFFER_SIZE = 8192;
 const LF = 0x0a;
 const CR = 0x0d;
 const EMPTY = new Uint8Array(0);
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** Calls of one kind, one after another in call order. */
+class Queue {
+  #tail: Promise<unknown> = Promise.resolve();
+  #count = 0;
+  #done = (): void => {
+    this.#count--;
+  };
+
+  /** Whether no call is queued or running. */
+  get idle(): boolean {
+    return this.#count === 0;
+  }
+
+  /** Runs `op` after the calls before it. */
+  run<R>(op: () => Promise<R>): Promise<R> {
+    this.#count++;
+    const result = this.#tail.then(op, op);
+    this.#tail = result.then(this.#done, this.#done);
+    return result;
+  }
+}
 
 /** What a file needs from its socket. */
 export interface SocketChannel {
@@ -70,6 +93,8 @@ export class SocketIO<T extends string | Uint8Array> implements SocketFile<T> {
   #unbuffered: boolean;
   /** Whether characters may take more than one byte. */
   #utf8: boolean;
+  /** Whether text is UTF-8 that throws on invalid bytes (the default). */
+  #strictUtf8: boolean;
   /** Received bytes not yet returned: `#buf[#start, #end)`. */
   #buf: Uint8Array = EMPTY;
   #start = 0;
@@ -83,8 +108,13 @@ export class SocketIO<T extends string | Uint8Array> implements SocketFile<T> {
   #closed = false;
   #pending: Uint8Array[] = [];
   #pendingSize = 0;
-  /** Calls run one after another, in call order. */
-  #queue: Promise<unknown> = Promise.resolve();
+  /**
+   * Reads run one after another, in call order, and so do writes; a read
+   * waiting for the peer never holds up a write (an `"rw"` file read in
+   * one task and written in another, as a chat client does).
+   */
+  #reads = new Queue();
+  #writes = new Queue();
 
   /**
    * Makes the file (the socket counts it among its files already).
@@ -125,6 +155,7 @@ export class SocketIO<T extends string | Uint8Array> implements SocketFile<T> {
     this.#errors = errors;
     this.#newline = binary ? null : newline;
     this.#utf8 = !binary && /^utf[-_ ]?8$/i.test(encoding);
+    this.#strictUtf8 = this.#utf8 && errors === "strict";
     this.#size = Math.max(size, 1);
     this.#unbuffered = size === 0;
   }
@@ -153,23 +184,31 @@ export class SocketIO<T extends string | Uint8Array> implements SocketFile<T> {
     if (this.#timedOut) throw new OSError("cannot read from timed out object");
   }
 
-  /** Runs `op` after the calls before it. */
-  #turn<R>(op: () => Promise<R>): Promise<R> {
-    const run = this.#queue.then(op, op);
-    this.#queue = run.catch(() => {});
-    return run;
-  }
-
   read(n = -1): Promise<T> {
-    return this.#turn(() => this.#read(n));
+    return this.#reads.run(() => this.#read(n));
   }
 
   readline(limit = -1): Promise<T> {
-    return this.#turn(() => this.#readline(limit));
+    // The common case, without a turn: nothing else in flight, and a whole
+    // line already in the buffer.
+    if (
+      this.#reads.idle && limit === -1 && this.#reading && !this.#closed &&
+      !this.#timedOut
+    ) {
+      const end = this.#lineEnd();
+      if (end !== -1) {
+        try {
+          return Promise.resolve(this.#take(end));
+        } catch (err) {
+          return Promise.reject(err);
+        }
+      }
+    }
+    return this.#reads.run(() => this.#readline(limit));
   }
 
   readlines(hint = -1): Promise<T[]> {
-    return this.#turn(async () => {
+    return this.#reads.run(async () => {
       const lines: T[] = [];
       let total = 0;
       while (true) {
@@ -191,24 +230,26 @@ export class SocketIO<T extends string | Uint8Array> implements SocketFile<T> {
   }
 
   write(data: T extends string ? string : ArrayBufferView): Promise<number> {
-    return this.#turn(() => this.#write(data));
+    return this.#writes.run(() => this.#write(data));
   }
 
   flush(): Promise<void> {
-    return this.#turn(async () => {
+    return this.#writes.run(async () => {
       this.#checkOpen();
       await this.#flush();
     });
   }
 
   close(): Promise<void> {
-    return this.#turn(async () => {
+    return this.#writes.run(async () => {
       if (this.#closed) return;
       try {
         if (this.#writing) await this.#flush();
       } finally {
         this.#closed = true;
-        this.#giveBack();
+        // A read in flight gives everything back when it ends (`#fill`),
+        // so the bytes keep their order.
+        if (this.#reads.idle) this.#giveBack();
         this.#channel.release();
       }
     });
@@ -288,34 +329,34 @@ export class SocketIO<T extends string | Uint8Array> implements SocketFile<T> {
     const buf = this.#buf;
     const end = this.#end;
     const newline = this.#newline;
-    const find = (byte: number, from: number) => {
-      const at = buf.subarray(from, end).indexOf(byte);
-      return at === -1 ? -1 : from + at;
-    };
-    const none = () => {
-      this.#scanned = end;
-      return -1;
-    };
+    let from = this.#scanned;
     if (!this.#text || newline === "\n" || newline === "\r") {
-      const at = find(newline === "\r" ? CR : LF, this.#scanned);
-      return at === -1 ? none() : at + 1;
-    }
-    if (newline === "\r\n") {
-      for (let from = this.#scanned;;) {
-        const at = find(LF, from);
-        if (at === -1) return none();
-        if (at > this.#start && buf[at - 1] === CR) return at + 1;
-        from = at + 1;
+      const at = buf.subarray(from, end).indexOf(newline === "\r" ? CR : LF);
+      if (at !== -1) return from + at + 1;
+    } else if (newline === "\r\n") {
+      while (true) {
+        const at = buf.subarray(from, end).indexOf(LF);
+        if (at === -1) break;
+        from += at + 1;
+        if (from - 1 > this.#start && buf[from - 2] === CR) return from;
+      }
+    } else {
+      // Universal newlines: \n, \r\n or \r, whichever comes first.
+      const rest = buf.subarray(from, end);
+      const lf = rest.indexOf(LF);
+      const cr = (lf === -1 ? rest : rest.subarray(0, lf)).indexOf(CR);
+      if (cr === -1) {
+        if (lf !== -1) return from + lf + 1;
+      } else {
+        const at = from + cr;
+        if (at + 1 < end) return buf[at + 1] === LF ? at + 2 : at + 1;
+        if (this.#eof) return at + 1;
+        // A \r last: whether \n follows is for the next receive to say.
+        this.#scanned = at;
+        return -1;
       }
     }
-    // Universal newlines: \n, \r\n or \r, whichever comes first.
-    const lf = find(LF, this.#scanned);
-    const cr = find(CR, this.#scanned);
-    if (cr === -1 || (lf !== -1 && lf < cr)) return lf === -1 ? none() : lf + 1;
-    if (cr + 1 < end) return buf[cr + 1] === LF ? cr + 2 : cr + 1;
-    if (this.#eof) return cr + 1;
-    // A \r last: whether \n follows is for the next receive to say.
-    this.#scanned = cr;
+    this.#scanned = end;
     return -1;
   }
 
@@ -367,13 +408,26 @@ export class SocketIO<T extends string | Uint8Array> implements SocketFile<T> {
 
   /** Returns `#buf[#start, end)`, decoded in text mode, and drops it. */
   #take(end: number): T {
-    const data = this.#buf.slice(this.#start, end);
+    const start = this.#start;
     this.#start = end;
     if (this.#scanned < end) this.#scanned = end;
-    if (this.#start === this.#end) this.#start = this.#end = this.#scanned = 0;
-    if (!this.#text) return data as T;
-    let text = str(data, this.encoding!, this.#errors);
-    if (this.#newline === null) text = text.replace(/\r\n?/g, "\n");
+    if (end === this.#end) this.#start = this.#end = this.#scanned = 0;
+    // Binary: new bytes, as Python's are. Text: decoded before any later
+    // receive can reuse the buffer.
+    if (!this.#text) return this.#buf.slice(start, end) as T;
+    const data = this.#buf.subarray(start, end);
+    let text: string | null = null;
+    if (this.#strictUtf8) {
+      try {
+        text = STRICT_UTF8.decode(data);
+      } catch {
+        // str() below says where, in Python's words.
+      }
+    }
+    text ??= str(data, this.encoding!, this.#errors);
+    if (this.#newline === null && text.indexOf("\r") !== -1) {
+      text = text.replace(/\r\n?/g, "\n");
+    }
     return text as T;
   }
 
@@ -381,6 +435,12 @@ export class SocketIO<T extends string | Uint8Array> implements SocketFile<T> {
   async #fill(): Promise<boolean> {
     if (this.#eof) return false;
     const data = await this.#recv(this.#size);
+    if (this.#closed) {
+      // Closed while this read waited: what it brought goes back too.
+      this.#append(data);
+      this.#giveBack();
+      this.#checkOpen();
+    }
     if (data.length === 0) {
       this.#eof = true;
       return false;

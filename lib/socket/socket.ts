@@ -59,6 +59,26 @@ export type Buffer = ArrayBufferView;
 /**
  * What {@linkcode Socket.sendfile} reads: a `Deno.FsFile`, or anything with
  * Deno's `read(p)` (and `seek(offset, whence)` to start at an offset).
+ *
+ * @example Send bytes made on the fly
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MSG_WAITALL, type SendfileSource, socketpair } from "@pysocket/pysocket";
+ * let left = 3;
+ * const source: SendfileSource = {
+ *   read(p) {
+ *     if (left === 0) return Promise.resolve(null);
+ *     left--;
+ *     p[0] = 0x61;
+ *     return Promise.resolve(1);
+ *   },
+ * };
+ * const [a, b] = await socketpair();
+ * assert.equal(await a.sendfile(source), 3);
+ * assert.deepEqual(await b.recv(3, MSG_WAITALL), new Uint8Array([0x61, 0x61, 0x61]));
+ * a.close();
+ * b.close();
+ * ```
  */
 export interface SendfileSource {
   /** Reads into `p`; resolves to the count read, or `null` at the end. */
@@ -596,7 +616,8 @@ export class Socket {
    * With `MSG_WAITALL` in `flags`, a stream socket waits for all `bufsize`
    * bytes, or the end of the stream; with a timeout it returns what arrived
    * when the timeout passes (and throws {@linkcode TimeoutError} only if
-   * nothing did). Other flags throw `OSError` (`EOPNOTSUPP`).
+   * nothing did); a datagram socket returns one datagram, as usual. Other
+   * flags throw `OSError` (`EOPNOTSUPP`).
    *
    * @param bufsize The most bytes to return.
    * @param flags 0 (default) or `MSG_WAITALL`.
@@ -1179,7 +1200,10 @@ export class Socket {
   /**
    * Closes the socket. Closing twice is harmless. Operations still waiting
    * on it fail with `OSError` (`EBADF`), and what they would have produced
-   * later (a connection accepted in the background) is closed too.
+   * later (a connection accepted in the background) is closed too. While
+   * files from `makefile()` are open, the connection stays open for them
+   * (the socket itself reports closed) and closes with the last of them,
+   * as in Python.
    *
    * @example
    * ```ts
@@ -1279,13 +1303,22 @@ export class Socket {
       );
     }
     let released = false;
+    // Through the socket's own methods, so a subclass's (SSLSocket's TLS
+    // errors and ragged end of stream) apply; straight to the engine once
+    // the socket is closed and only its files keep the connection.
     const channel: SocketChannel = {
       recv: async (n) =>
-        (await this.#fileStream("read")).recv(n, this.#timeout),
+        this.#closed
+          ? (await this.#fileStream("read")).recv(n, this.#timeout)
+          : await this.recv(n),
       send: async (data) =>
-        (await this.#fileStream("write")).send(data, this.#timeout),
+        this.#closed
+          ? (await this.#fileStream("write")).send(data, this.#timeout)
+          : await this.send(data),
       sendall: async (data) =>
-        (await this.#fileStream("write")).sendall(data, this.#timeout),
+        this.#closed
+          ? (await this.#fileStream("write")).sendall(data, this.#timeout)
+          : await this.sendall(data),
       unread: (data) => {
         if (this.#engine instanceof StreamEngine) this.#engine.unread(data);
       },

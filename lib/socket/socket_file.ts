@@ -12,6 +12,14 @@ import type { DecodeErrors, Encoding } from "./text.ts";
 /**
  * A mode of `makefile` that gives bytes: any mode with a `b`, such as
  * `"rb"`, `"wb"` or `"rwb"`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { BinaryMode } from "@pysocket/pysocket";
+ * const mode: BinaryMode = "rwb";
+ * assert.equal(mode.includes("b"), true);
+ * ```
  */
 export type BinaryMode = `${string}b${string}`;
 
@@ -21,10 +29,42 @@ export type BinaryMode = `${string}b${string}`;
  * each into `\n`; `""` reads all three as line ends and keeps them as they
  * came; `"\n"`, `"\r"` or `"\r\n"` end lines with that string only, and
  * written `\n` become it.
+ *
+ * @example Keep line ends as they came
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { bytes, type Newline, socketpair } from "@pysocket/pysocket";
+ * const [a, b] = await socketpair();
+ * await a.sendall(bytes("dos\r\nunix\n"));
+ * a.close();
+ * const newline: Newline = "";
+ * const rfile = b.makefile("r", { newline });
+ * assert.equal(await rfile.readline(), "dos\r\n");
+ * assert.equal(await rfile.readline(), "unix\n");
+ * await rfile.close();
+ * b.close();
+ * ```
  */
 export type Newline = null | "" | "\n" | "\r" | "\r\n";
 
-/** Options of `Socket.makefile()`, Python's keyword arguments. */
+/**
+ * Options of `Socket.makefile()`, Python's keyword arguments.
+ *
+ * @example Lines that end with `\r\n`, as many Internet protocols use
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { bytes, socketpair } from "@pysocket/pysocket";
+ * const [a, b] = await socketpair();
+ * const wfile = a.makefile("w", { newline: "\r\n" });
+ * await wfile.write("HELO example\n");
+ * await wfile.close();
+ * const rfile = b.makefile("rb");
+ * assert.deepEqual(await rfile.readline(), bytes("HELO example\r\n"));
+ * await rfile.close();
+ * a.close();
+ * b.close();
+ * ```
+ */
 export interface MakefileOptions {
   /**
    * The size of the file's buffer in bytes; 0 makes a binary file
@@ -77,10 +117,28 @@ export interface MakefileOptions {
  * - Bytes the file has received but not yet returned belong to the file,
  *   as with Python's `BufferedReader`: do not mix `recv` on the socket with
  *   reads on the file. When the file is closed they go back to the socket.
+ * - In text mode, bytes invalid in the encoding throw `UnicodeDecodeError`
+ *   (with `errors` `"strict"`, the default), and the line or piece that
+ *   held them is dropped, so the next read goes on after it.
  * - `readline()` without a limit follows Python: a line may be as long as
  *   the peer makes it. Reading from a peer you do not trust, pass a limit.
  * - Closing the file does not close the socket: the connection is closed
  *   once the socket and every file made from it are closed.
+ *
+ * @example `await using` closes the file; the socket stays open
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { bytes, socketpair, type SocketFile } from "@pysocket/pysocket";
+ * const [a, b] = await socketpair();
+ * await a.sendall(bytes("one\ntwo\nthree"));
+ * a.close();
+ * {
+ *   await using rfile: SocketFile<string> = b.makefile("r");
+ *   assert.deepEqual(await rfile.readlines(), ["one\n", "two\n", "three"]);
+ * }
+ * assert.equal(b.closed, false);
+ * b.close();
+ * ```
  */
 export interface SocketFile<T extends string | Uint8Array> {
   /** The mode given to `makefile`, such as `"r"` or `"rwb"`. */

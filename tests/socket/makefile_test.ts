@@ -222,6 +222,33 @@ Deno.test("two reads in flight on one file get consecutive lines", async () => {
   await rfile.close();
 });
 
+Deno.test('an "rw" file writes while a read waits for the peer', async () => {
+  using pair = await tcpPair();
+  const file = pair.client.makefile("rw");
+  const line = file.readline();
+  const sent = file.write("question\n").then(() => file.flush());
+  // Bounded: were the write stuck behind the read, this times out.
+  pair.conn.settimeout(5);
+  assert.equal(text(await recvExactly(pair.conn, 9)), "question\n");
+  await sent;
+  await pair.conn.sendall(bytes("answer\n"));
+  assert.equal(await line, "answer\n");
+  await file.close();
+});
+
+Deno.test("closing a file while a read waits: the read fails, and its bytes go back to the socket in order", async () => {
+  using pair = await tcpPair();
+  const rfile = pair.client.makefile("r");
+  await pair.conn.sendall(bytes("first\nsec"));
+  assert.equal(await rfile.readline(), "first\n");
+  const waiting = rfile.readline();
+  await new Promise((r) => setTimeout(r, 50));
+  await rfile.close();
+  await pair.conn.sendall(bytes("ond\n"));
+  await rejectsWith(waiting, socket.ValueError, { message: /closed file/ });
+  assert.equal(text(await recvExactly(pair.client, 7)), "second\n");
+});
+
 Deno.test("strict decoding throws UnicodeDecodeError; errors='replace' gives U+FFFD", async () => {
   using pair = await tcpPair();
   await pair.conn.sendall(new Uint8Array([0xff, 0x0a, 0x61, 0xff, 0x0a]));
