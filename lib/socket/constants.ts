@@ -250,6 +250,26 @@ export const IPPROTO_UDP = 17;
  */
 export const TCP_NODELAY = 1;
 /**
+ * The `recv`/`recvfrom` flag that returns bytes without taking them: the
+ * next call returns them again.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MSG_PEEK, socket } from "@pysocket/pysocket";
+ * using server = socket();
+ * server.bind(["127.0.0.1", 0]);
+ * server.listen();
+ * using client = socket();
+ * await client.connect(server.getsockname());
+ * using conn = (await server.accept())[0];
+ * await conn.sendall(new Uint8Array([1, 2, 3]));
+ * assert.deepEqual(await client.recv(2, MSG_PEEK), new Uint8Array([1, 2]));
+ * assert.deepEqual(await client.recv(3), new Uint8Array([1, 2, 3]));
+ * ```
+ */
+export const MSG_PEEK = 2;
+/**
  * The default `listen()` backlog, as Python reports it on the host.
  *
  * @example

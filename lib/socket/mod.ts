@@ -19,6 +19,7 @@ export {
   errorcode,
   IPPROTO_TCP,
   IPPROTO_UDP,
+  MSG_PEEK,
   SHUT_RD,
   SHUT_RDWR,
   SHUT_WR,

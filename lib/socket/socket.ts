@@ -16,6 +16,7 @@ import {
   AF_UNIX,
   errno as ERRNO,
   IPPROTO_TCP,
+  MSG_PEEK,
   SHUT_RD,
   SHUT_RDWR,
   SHUT_WR,
@@ -47,6 +48,12 @@ import { StreamEngine } from "./_stream.ts";
 import { DatagramEngine } from "./_datagram.ts";
 import { ListenerEngine } from "./_listener.ts";
 import { startConnect } from "./_connect.ts";
+import {
+  AT_ONCE,
+  connecting,
+  READINESS,
+  type Readiness,
+} from "./_readiness.ts";
 
 /** Bytes a socket can send: any typed array or `ArrayBuffer` view. */
 export type Buffer = ArrayBufferView;
@@ -79,6 +86,20 @@ function checkBufsize(n: unknown, what: string): number {
     throw new OverflowError(`${what}: buffer size too large, got ${n}`);
   }
   return n;
+}
+
+/** Python's `flags` for `recv`/`recvfrom`: 0, or `MSG_PEEK`. */
+function checkRecvFlags(flags: unknown, what: string): boolean {
+  if (typeof flags !== "number" || !Number.isInteger(flags)) {
+    throw new TypeError(`${what}: flags must be an integer, got ${flags}`);
+  }
+  if (flags !== 0 && flags !== MSG_PEEK) {
+    throw oserror(
+      "EOPNOTSUPP",
+      `${what}: flag ${flags} is not supported by Deno; use 0 or MSG_PEEK`,
+    );
+  }
+  return flags === MSG_PEEK;
 }
 
 /**
@@ -560,7 +581,12 @@ export class Socket {
    * (allocating a buffer each would cost more than the read): their
    * `.buffer` is the block, so `slice()` one to get a buffer of its own.
    *
+   * With `MSG_PEEK` in `flags` the bytes stay: the next `recv` returns them
+   * again (it waits as `recv` does, and returns at most what one read
+   * brought).
+   *
    * @param bufsize The most bytes to return.
+   * @param flags 0, or `MSG_PEEK`.
    * @returns The bytes received; empty at end of stream.
    * @throws {OSError} If the socket is closed or not connected, or the peer reset it.
    *
@@ -578,23 +604,27 @@ export class Socket {
    * assert.equal((await client.recv(1024)).length, 0); // end of stream
    * ```
    */
-  recv(bufsize: number): Promise<Uint8Array> {
+  recv(bufsize: number, flags = 0): Promise<Uint8Array> {
     const engine = this.#engine;
     if (
-      engine instanceof StreamEngine && !this.#closed &&
+      engine instanceof StreamEngine && !this.#closed && flags === 0 &&
       Number.isInteger(bufsize) && bufsize >= 0
     ) {
       return engine.recv(bufsize, this.#timeout);
     }
-    return this.#recvSlow(bufsize);
+    return this.#recvSlow(bufsize, flags);
   }
 
-  async #recvSlow(bufsize: number): Promise<Uint8Array> {
+  async #recvSlow(bufsize: number, flags: number): Promise<Uint8Array> {
     checkBufsize(bufsize, "recv()");
+    const peek = checkRecvFlags(flags, "recv()");
     if (this.#type === SOCK_DGRAM) {
-      return (await this.#receive(bufsize, "recv"))[0];
+      return (await this.#receive(bufsize, "recv", peek))[0];
     }
-    return await (await this.#stream("recv")).recv(bufsize, this.#timeout);
+    const engine = await this.#stream("recv");
+    return peek
+      ? await engine.peek(bufsize, this.#timeout)
+      : await engine.recv(bufsize, this.#timeout);
   }
 
   /**
@@ -645,7 +675,11 @@ export class Socket {
    * longer than `bufsize` is cut, and the rest of it is dropped, as in
    * Python. On a stream socket it is `recv` plus the peer's address.
    *
+   * With `MSG_PEEK` in `flags` the datagram stays: the next `recvfrom`
+   * returns it again.
+   *
    * @param bufsize The most bytes to return.
+   * @param flags 0, or `MSG_PEEK`.
    * @returns `[data, address]`.
    * @throws {TimeoutError} If a timeout is set and passes.
    *
@@ -663,28 +697,38 @@ export class Socket {
    * assert.deepEqual(addr, b.getsockname());
    * ```
    */
-  recvfrom(bufsize: number): Promise<[Uint8Array, Address]> {
+  recvfrom(bufsize: number, flags = 0): Promise<[Uint8Array, Address]> {
     const engine = this.#engine;
     if (
-      engine instanceof DatagramEngine && !this.#closed &&
+      engine instanceof DatagramEngine && !this.#closed && flags === 0 &&
       Number.isInteger(bufsize) && bufsize >= 0
     ) {
       return engine.receive(bufsize, this.#timeout, "recvfrom");
     }
-    return this.#recvfromSlow(bufsize);
+    return this.#recvfromSlow(bufsize, flags);
   }
 
-  async #recvfromSlow(bufsize: number): Promise<[Uint8Array, Address]> {
+  async #recvfromSlow(
+    bufsize: number,
+    flags: number,
+  ): Promise<[Uint8Array, Address]> {
     checkBufsize(bufsize, "recvfrom()");
+    const peek = checkRecvFlags(flags, "recvfrom()");
     if (this.#type === SOCK_DGRAM) {
-      return await this.#receive(bufsize, "recvfrom");
+      return await this.#receive(bufsize, "recvfrom", peek);
     }
     const engine = await this.#stream("recvfrom");
-    const data = await engine.recv(bufsize, this.#timeout);
+    const data = peek
+      ? await engine.peek(bufsize, this.#timeout)
+      : await engine.recv(bufsize, this.#timeout);
     return [data, fromDenoAddr(engine.conn.remoteAddr, this.#family)];
   }
 
-  #receive(bufsize: number, call: string): Promise<[Uint8Array, Address]> {
+  #receive(
+    bufsize: number,
+    call: string,
+    peek = false,
+  ): Promise<[Uint8Array, Address]> {
     this.#checkOpen(call);
     const engine = this.#engine;
     if (!(engine instanceof DatagramEngine)) {
@@ -693,7 +737,7 @@ export class Socket {
         `cannot ${call}: the datagram socket has no address yet; bind() it or sendto() first`,
       );
     }
-    return engine.receive(bufsize, this.#timeout, call);
+    return engine.receive(bufsize, this.#timeout, call, peek);
   }
 
   /** The datagram engine, opened (and bound as Python would) if needed. */
@@ -1252,6 +1296,20 @@ export class Socket {
     const peer = this.#peerAddr();
     if (peer) text += `, raddr=${show(fromDenoAddr(peer, this.#family))}`;
     return `${text}>`;
+  }
+
+  /**
+   * Private to pysocket: the socket's readiness in its present state, for
+   * `select` and `selectors`.
+   *
+   * @ignore
+   * @returns What `select` asks of the socket.
+   */
+  [READINESS](): Readiness {
+    if (this.#closed) return AT_ONCE;
+    if (this.#engine) return this.#engine;
+    if (this.#connecting) return connecting(this.#connecting);
+    return AT_ONCE;
   }
 
   /** Shows the socket like Python's `repr` in `console.log`. */
