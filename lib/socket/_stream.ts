@@ -220,7 +220,9 @@ export class StreamEngine implements Readiness {
     try {
       if (bufsize === 0 || this.#readShut) return new Uint8Array(0);
       if (!this.#leftover && !this.#eof) {
-        const data = await this.#finishRead(bufsize, timeout, "recv");
+        // As much as one read brings, as the kernel's peek sees all it has.
+        const size = Math.max(bufsize, READY_SIZE);
+        const data = await this.#finishRead(size, timeout, "recv");
         if (data.length > 0) this.#leftover = data;
       }
       return this.#leftover?.slice(0, bufsize) ?? new Uint8Array(0);
