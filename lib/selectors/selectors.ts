@@ -181,7 +181,7 @@ export abstract class BaseSelector<F = FileObject, D = unknown> {
    */
   register(fileobj: F, events: number, data?: D): SelectorKey<F, D> {
     if (
-      typeof events !== "number" || !events ||
+      !Number.isInteger(events) || !events ||
       (events & ~(EVENT_READ | EVENT_WRITE))
     ) {
       throw new ValueError(`Invalid events: ${repr(events)}`);
