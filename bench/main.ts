@@ -54,6 +54,7 @@ export const WORKLOADS = [
   "udp-pingpong",
   "conns",
   "startup",
+  "many-clients",
 ] as const;
 /** One of {@link WORKLOADS}. */
 export type WorkloadName = typeof WORKLOADS[number];
@@ -331,6 +332,74 @@ async function runTimed(
   }
 }
 
+/** How many clients the `many-clients` workload connects at once. */
+const ECHO_CLIENTS = 100;
+
+/**
+ * The echo servers of the `many-clients` workload, by implementation
+ * column. Each prints `{"port": N}` on stdout, then echoes every
+ * connection until killed; the clients (`bench/echo/clients.ts`) are the
+ * same for all. To add a server, add its command here (and its column to
+ * {@link IMPLS} if it is a new one).
+ */
+export const ECHO_SERVERS: Record<string, () => Cmd> = {
+  // Python's selectors echo server, ported (examples/selectors_echo_server.ts).
+  pysocket: () => ({
+    cmd: DENO,
+    args: [
+      "run",
+      "--quiet",
+      "--allow-net=127.0.0.1",
+      "bench/echo/selectors_server.ts",
+    ],
+  }),
+  "deno-raw": () => ({
+    cmd: DENO,
+    args: [
+      "run",
+      "--quiet",
+      "--allow-net=127.0.0.1",
+      "bench/echo/deno_raw_server.ts",
+    ],
+  }),
+};
+
+/** One `many-clients` run: round trips per second of all clients together. */
+async function runManyClients(impl: string, seconds: number): Promise<number> {
+  const hard = (seconds * 1.2 + 30) * 1000;
+  let server: Proc | undefined;
+  let client: Proc | undefined;
+  try {
+    server = spawn(ECHO_SERVERS[impl](), hard);
+    const port = await server.stdout.next(
+      portOf,
+      20_000,
+      `port of ${impl} echo server`,
+    );
+    client = spawn({
+      cmd: DENO,
+      args: [
+        "run",
+        "--quiet",
+        "--allow-net=127.0.0.1",
+        "bench/echo/clients.ts",
+        String(port),
+        String(seconds),
+        String(ECHO_CLIENTS),
+      ],
+    }, hard);
+    await finish(client);
+    const r = await client.stdout.next(
+      field("value"),
+      1000,
+      `${impl} many-clients result`,
+    );
+    return Number(r.value);
+  } finally {
+    await stopAll([client, server]);
+  }
+}
+
 function freePort(): number {
   using l = Deno.listen({ hostname: HOST, port: 0 });
   return (l.addr as Deno.NetAddr).port;
@@ -575,6 +644,12 @@ const ROWS: Record<string, RowSpec> = {
   "udp-pingpong": {
     key: "udp-pingpong",
     title: "UDP ping-pong",
+    unit: "rt/s",
+    higherIsBetter: true,
+  },
+  "many-clients": {
+    key: "many-clients",
+    title: `Echo, ${ECHO_CLIENTS} clients at once`,
     unit: "rt/s",
     higherIsBetter: true,
   },
@@ -843,6 +918,14 @@ export async function main(args: string[]): Promise<number> {
               runConns(impl, count, limit.raise, opts.quick ? 500 : 1000),
           );
         }
+        break;
+      case "many-clients":
+        noLib(workload);
+        await interleave(
+          ROWS[workload],
+          base.filter((impl) => impl in ECHO_SERVERS),
+          (impl) => runManyClients(impl, opts.seconds),
+        );
         break;
       case "startup": {
         const impls = base.filter((i) => i !== "pysocket");
