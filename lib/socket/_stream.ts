@@ -147,7 +147,21 @@ export class StreamEngine implements Readiness {
         return leftover.subarray(0, bufsize);
       }
       if (this.#eof) return new Uint8Array(0);
-      const data = await this.#finishRead(bufsize, timeout, "recv");
+      // The hot path awaits the read itself (no helper's extra promise).
+      const pending = this.#pending ?? this.#startRead(bufsize);
+      let n: number | null;
+      try {
+        n = timeout === null ? await pending : await timedOne(
+          pending,
+          timeout,
+          this.#readDeadline ??= new Deadline(),
+        );
+      } catch (err) {
+        if (isTimeout(err)) throw err;
+        this.#pending = null;
+        throw this.#fail(err, "recv");
+      }
+      const data = this.#took(n);
       if (data.length > bufsize) {
         // A read started by an earlier call (or by select) with a larger size.
         this.#leftover = data.subarray(bufsize);
@@ -182,6 +196,11 @@ export class StreamEngine implements Readiness {
       this.#pending = null;
       throw this.#fail(err, call);
     }
+    return this.#took(n);
+  }
+
+  /** The bytes of the read just done (`n`, or `null` at end of stream). */
+  #took(n: number | null): Uint8Array {
     this.#pending = null;
     const buf = this.#readBuf;
     this.#readBuf = EMPTY;
