@@ -64,6 +64,10 @@ function entries<T>(list: Iterable<T>): Entry<T>[] {
  * A listening socket is never writable. Sockets that are not connected are
  * readable and writable, as the kernel says: their calls fail at once.
  *
+ * On an `AF_UNIX` datagram socket the receive select leaves pending stops
+ * sends on that socket until a datagram comes (Deno does one thing at a
+ * time there); UDP sockets have no such limit.
+ *
  * `xlist` is checked but never reported: its only use is TCP urgent
  * (out-of-band) data, which Deno cannot receive.
  *

@@ -201,6 +201,21 @@ Deno.test("datagram sockets: readable when a datagram waits, always writable", a
   assert.equal(socket.str((await a.recvfrom(100))[0], "utf-8"), "two");
 });
 
+Deno.test("a connected datagram socket is not readable for a datagram from another address", async () => {
+  using a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+  a.bind([HOST, 0]);
+  using peer = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+  peer.bind([HOST, 0]);
+  using stranger = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+  stranger.bind([HOST, 0]);
+  await a.connect(peer.getsockname());
+  await stranger.sendto(socket.bytes("not for you", "utf-8"), a.getsockname());
+  assert.deepEqual((await select.select([a], [], [], 0.2))[0], []);
+  await peer.sendto(socket.bytes("for you", "utf-8"), a.getsockname());
+  assert.deepEqual((await select.select([a], [], [], 10))[0], [a]);
+  assert.equal(socket.str(await a.recv(100), "utf-8"), "for you");
+});
+
 Deno.test("MSG_PEEK then recv returns the same bytes, and a timeout loses nothing", async () => {
   using pair = await tcpPair();
   pair.client.settimeout(0.1);
