@@ -13,6 +13,8 @@ import * as select from "../../lib/select/mod.ts";
 import { concat, random } from "../_support/data.ts";
 import { recvExactly, tcpPair } from "../_support/net.ts";
 import { rejectsWith } from "../_support/assert.ts";
+import { needs } from "../_support/platform.ts";
+import { runPython } from "../_support/python.ts";
 
 const HOST = "127.0.0.1";
 
@@ -97,6 +99,35 @@ Deno.test("select never loses a connection: each one it reports, accept returns"
     for (const c of clients) c.close();
     for (const s of accepted) s.close();
   }
+});
+
+Deno.test({
+  name:
+    `a connection reset before accept is not reported: accept would skip it${
+      needs("python").why
+    }`,
+  ignore: needs("python").ignore,
+  async fn() {
+    using server = socket.socket();
+    server.bind([HOST, 0]);
+    server.listen();
+    const [, port] = server.getsockname() as [string, number];
+    // A python3 client connects and resets (SO_LINGER 0), before any accept.
+    const reset = await runPython(
+      `import socket, struct, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+s.close()`,
+      [String(port)],
+    );
+    assert.equal(reset.code, 0, reset.stderr);
+    assert.deepEqual(await select.select([server], [], [], 0.3), [[], [], []]);
+    using client = socket.socket();
+    await client.connect([HOST, port]);
+    assert.deepEqual((await select.select([server], [], [], 10))[0], [server]);
+    using conn = (await server.accept())[0];
+    assert.deepEqual(conn.getpeername(), client.getsockname());
+  },
 });
 
 Deno.test("a connected socket is writable, a listening one never is", async () => {
