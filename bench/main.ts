@@ -65,6 +65,7 @@ export const IMPLS = [
   "pysocket",
   "pysocket+timeout",
   "pysocket+recv_into",
+  "pysocket+selectors",
   "deno-raw",
   "python",
   "node",
@@ -234,6 +235,13 @@ function workerCmd(
       const c = denoRun("bench/workers/pysocket.ts");
       const at = c.args.indexOf("bulk");
       if (at !== -1) c.args[at] = "bulk-into";
+      return c;
+    }
+    case "pysocket+selectors": {
+      // The many-clients server as Python's selectors echo server.
+      const c = denoRun("bench/workers/pysocket.ts");
+      const at = c.args.indexOf("many-clients");
+      if (at !== -1) c.args[at] = "many-clients-selectors";
       return c;
     }
     case "deno-raw":
@@ -585,7 +593,7 @@ const ROWS: Record<string, RowSpec> = {
   },
   "many-clients": {
     key: "many-clients",
-    title: "100 clients echo",
+    title: "Echo, 100 clients at once",
     unit: "rt/s",
     higherIsBetter: true,
   },
@@ -768,7 +776,12 @@ export async function main(args: string[]): Promise<number> {
   const noLib = (row: string) => {
     if (hasLib) return;
     for (
-      const i of ["pysocket", "pysocket+timeout", "pysocket+recv_into"].filter(
+      const i of [
+        "pysocket",
+        "pysocket+timeout",
+        "pysocket+recv_into",
+        "pysocket+selectors",
+      ].filter(
         want,
       )
     ) {
@@ -858,7 +871,10 @@ export async function main(args: string[]): Promise<number> {
         }
         break;
       case "many-clients":
-        // pysocket: socketserver.ThreadingTCPServer; python: CPython's.
+        // pysocket: socketserver.ThreadingTCPServer; pysocket+selectors:
+        // Python's selectors echo server, ported; python: CPython's
+        // socketserver.ThreadingTCPServer. One deno-raw client process
+        // drives 100 connections against each.
         noLib(workload);
         note(
           workload,
@@ -867,7 +883,12 @@ export async function main(args: string[]): Promise<number> {
         );
         await interleave(
           ROWS[workload],
-          base.filter((i) => i !== "node"),
+          [
+            ...base.filter((i) => i !== "node"),
+            ...(hasLib && want("pysocket+selectors")
+              ? ["pysocket+selectors"]
+              : []),
+          ],
           (impl) => runTimed(impl, workload, opts.seconds),
         );
         break;

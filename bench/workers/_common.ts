@@ -20,7 +20,8 @@ export type Workload =
   | "udp-pingpong"
   | "conns"
   | "startup"
-  | "many-clients";
+  | "many-clients"
+  | "many-clients-selectors";
 
 /** Parsed worker command line. */
 export interface WorkerArgs {
@@ -71,6 +72,7 @@ export function parseWorkerArgs(args: string[]): WorkerArgs {
     "conns",
     "startup",
     "many-clients",
+    "many-clients-selectors",
   ];
   if (!workloads.includes(workload)) {
     throw new TypeError(`Cannot run worker: unknown workload "${workload}"`);

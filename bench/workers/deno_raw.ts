@@ -281,6 +281,8 @@ function main(): Promise<void> {
       return server ? startupServer() : startupClient(args);
     case "many-clients":
       return server ? manyClientsServer() : manyClientsClient(args);
+    case "many-clients-selectors":
+      throw new Error("Only the pysocket worker has a selectors server");
   }
 }
 

@@ -21,6 +21,7 @@ import {
   BaseRequestHandler,
   ThreadingTCPServer,
 } from "../../lib/socketserver/mod.ts";
+import { DefaultSelector, EVENT_READ } from "../../lib/selectors/mod.ts";
 import {
   armLifetimeGuard,
   BULK_CHUNK,
@@ -205,6 +206,39 @@ async function manyClientsServer(): Promise<void> {
   await server.serve_forever();
 }
 
+/**
+ * The many-clients server as Python's selectors echo server
+ * (`examples/selectors_echo_server.ts`, without its prints): one task
+ * runs every callback in turn, as Python's event loop does.
+ */
+async function selectorsServer(): Promise<void> {
+  type Callback = (sock: Socket) => Promise<void>;
+  const sel = new DefaultSelector<Socket, Callback>();
+  const read = async (conn: Socket) => {
+    const data = await conn.recv(1000);
+    if (data.length > 0) {
+      await conn.sendall(data);
+    } else {
+      sel.unregister(conn);
+      conn.close();
+    }
+  };
+  const accept = async (sock: Socket) => {
+    const [conn] = await sock.accept();
+    conn.setblocking(false);
+    sel.register(conn, EVENT_READ, read);
+  };
+  const sock = socket(AF_INET, SOCK_STREAM);
+  sock.bind([HOST, 0]);
+  sock.listen(1024);
+  sock.setblocking(false);
+  sel.register(sock, EVENT_READ, accept);
+  emit({ port: sock.getsockname()[1] });
+  while (true) {
+    for (const [key] of await sel.select()) await key.data!(key.fileobj);
+  }
+}
+
 function main(): Promise<void> {
   armLifetimeGuard();
   const args = parseWorkerArgs(Deno.args);
@@ -227,6 +261,13 @@ function main(): Promise<void> {
         );
       }
       return manyClientsServer();
+    case "many-clients-selectors":
+      if (!server) {
+        throw new Error(
+          "The many-clients workload's client is deno_raw.ts, for every server",
+        );
+      }
+      return selectorsServer();
     case "startup":
       throw new Error(
         "The pysocket start-up workload runs cli.ts, not this worker",

@@ -7,6 +7,10 @@
  * it dropped, as in Python. A receive left running by a timed-out call is
  * picked up by the next one. Receives take turns (see `_turns.ts`).
  *
+ * `select` learns that the socket is readable by starting that same pending
+ * receive and waiting for it; `recvfrom(n, MSG_PEEK)` returns a datagram
+ * and leaves it pending, so the next call returns it again.
+ *
  * @module
  */
 
@@ -24,6 +28,7 @@ import { bindError, oserror, translateError } from "./_translate.ts";
 import { Deadline, timedOne } from "./_deadline.ts";
 import { Turns } from "./_turns.ts";
 import { copyOut } from "./_pool.ts";
+import { type Forget, never, type Readiness, Wakers } from "./_readiness.ts";
 
 const ignore = () => {};
 
@@ -59,7 +64,7 @@ function sameAddr(a: Deno.Addr, b: Deno.Addr): boolean {
 }
 
 /** A datagram socket: receives, sends, and an optional connected peer. */
-export class DatagramEngine {
+export class DatagramEngine implements Readiness {
   /** The Deno datagram socket. */
   readonly dgram: Deno.DatagramConn;
   /** The peer set by `connect()`: the default destination and only source. */
@@ -71,6 +76,9 @@ export class DatagramEngine {
   #reads = new Turns();
   #readDeadline: Deadline | null = null;
   #pending: Promise<[Uint8Array, Deno.Addr]> | null = null;
+  /** The pending receive once it is known to be done (see `watchReadable`). */
+  #done: Promise<[Uint8Array, Deno.Addr]> | null = null;
+  #wakers = new Wakers();
   #buf: Uint8Array | null = null;
   // The last sendto() destination, so a reply loop does not re-parse it.
   #lastHost = "";
@@ -162,21 +170,85 @@ export class DatagramEngine {
    * @param bufsize The most bytes to return; the rest is dropped.
    * @param timeout The socket's timeout.
    * @param call The method, for messages.
+   * @param peek Whether to leave the datagram for the next call (`MSG_PEEK`).
    * @returns The bytes and the sender.
    */
   receive(
     bufsize: number,
     timeout: number | null,
     call: string,
+    peek = false,
   ): Promise<[Uint8Array, Address]> {
-    if (this.#reads.take()) return this.#receive(bufsize, timeout, call);
-    return this.#queued(bufsize, timeout, call);
+    if (this.#reads.take()) return this.#receive(bufsize, timeout, call, peek);
+    return this.#queued(bufsize, timeout, call, peek);
+  }
+
+  /** Starts the one pending receive, into the reused buffer. */
+  #start(): Promise<[Uint8Array, Deno.Addr]> {
+    this.#buf ??= new Uint8Array(this.#family === AF_UNIX ? 262144 : 65536);
+    const pending = this.dgram.receive(this.#buf);
+    pending.catch(ignore);
+    this.#pending = pending;
+    return pending;
+  }
+
+  /**
+   * Whether `recvfrom` would return at once: the pending receive is done
+   * (with a datagram or an error), or the socket is closed.
+   *
+   * @returns Whether the socket is readable.
+   */
+  readable(): boolean {
+    return this.#closed ||
+      (this.#pending !== null && this.#pending === this.#done);
+  }
+
+  /**
+   * Calls `wake` when `readable()` may have changed: starts the receive the
+   * next `recvfrom` finishes (if none runs) and watches it. A datagram from
+   * another address than a connected peer is dropped here, as the next
+   * receive would drop it.
+   *
+   * @param wake The wake-up call.
+   * @returns A function that forgets it.
+   */
+  watchReadable(wake: () => void): Forget {
+    const pending = this.#pending ?? this.#start();
+    return this.#wakers.add(pending, wake, () => {
+      if (this.#pending !== pending) return;
+      pending.then(([, from]) => {
+        if (this.#pending !== pending) return;
+        if (this.peer && !sameAddr(this.peer, from)) this.#pending = null;
+        else this.#done = pending;
+      }, () => {
+        if (this.#pending === pending) this.#done = pending;
+      });
+    });
+  }
+
+  /**
+   * Always true: a datagram send does not wait for a peer.
+   *
+   * @returns `true`.
+   */
+  writable(): boolean {
+    return true;
+  }
+
+  /**
+   * Never called for: a datagram socket is always writable.
+   *
+   * @returns A function that forgets nothing.
+   */
+  watchWritable(): Forget {
+    return never();
   }
 
   async #queued(
     bufsize: number,
     timeout: number | null,
     call: string,
+    peek: boolean,
   ): Promise<[Uint8Array, Address]> {
     const start = performance.now();
     await this.#reads.wait(timeout, this.#readDeadline ??= new Deadline());
@@ -188,25 +260,18 @@ export class DatagramEngine {
         throw new TimeoutError("timed out");
       }
     }
-    return this.#receive(bufsize, left, call);
+    return this.#receive(bufsize, left, call, peek);
   }
 
   async #receive(
     bufsize: number,
     timeout: number | null,
     call: string,
+    peek = false,
   ): Promise<[Uint8Array, Address]> {
     try {
       while (true) {
-        let pending = this.#pending;
-        if (!pending) {
-          this.#buf ??= new Uint8Array(
-            this.#family === AF_UNIX ? 262144 : 65536,
-          );
-          pending = this.dgram.receive(this.#buf);
-          pending.catch(ignore);
-          this.#pending = pending;
-        }
+        const pending = this.#pending ?? this.#start();
         let data: Uint8Array, from: Deno.Addr;
         try {
           [data, from] = timeout === null ? await pending : await timedOne(
@@ -221,9 +286,14 @@ export class DatagramEngine {
           this.#pending = null;
           throw this.#fail(err, call);
         }
-        this.#pending = null;
         // A connected datagram socket only hears its peer, as in the kernel.
-        if (this.peer && !sameAddr(this.peer, from)) continue;
+        if (this.peer && !sameAddr(this.peer, from)) {
+          this.#pending = null;
+          continue;
+        }
+        // A peek leaves the datagram (and the buffer it is in) for the
+        // next call: no new receive starts until then.
+        if (!peek) this.#pending = null;
         return [
           copyOut(data.subarray(0, Math.min(data.length, bufsize))),
           this.#sender(from),

@@ -16,7 +16,7 @@ const NAMES: [number, string][] = [
 ];
 
 /** The flags a receive understands. */
-export const RECV_FLAGS: number = MSG_WAITALL;
+export const RECV_FLAGS: number = MSG_WAITALL | MSG_PEEK;
 /** The flags a send understands. */
 export const SEND_FLAGS = 0;
 

@@ -321,6 +321,26 @@ export const IPV6_MULTICAST_LOOP: number = pick(19, 11, 11);
  */
 export const TCP_NODELAY = 1;
 /**
+ * The `recv`/`recvfrom` flag that returns bytes without taking them: the
+ * next call returns them again.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MSG_PEEK, socket } from "@pysocket/pysocket";
+ * using server = socket();
+ * server.bind(["127.0.0.1", 0]);
+ * server.listen();
+ * using client = socket();
+ * await client.connect(server.getsockname());
+ * using conn = (await server.accept())[0];
+ * await conn.sendall(new Uint8Array([1, 2, 3]));
+ * assert.deepEqual(await client.recv(2, MSG_PEEK), new Uint8Array([1, 2]));
+ * assert.deepEqual(await client.recv(3), new Uint8Array([1, 2, 3]));
+ * ```
+ */
+export const MSG_PEEK = 2;
+/**
  * The default `listen()` backlog, as Python reports it on the host.
  *
  * @example
@@ -343,18 +363,6 @@ export const SOMAXCONN: number = pick(4096, 128, 0x7fffffff);
  * ```
  */
 export const MSG_OOB = 1;
-/**
- * `recv` flag to look at the data without taking it: the bytes stay for
- * the next call.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { MSG_PEEK } from "@pysocket/pysocket";
- * assert.equal(MSG_PEEK, 2);
- * ```
- */
-export const MSG_PEEK = 2;
 /**
  * `send` flag to bypass routing. Deno has no such option: passing it
  * throws `OSError` (`EOPNOTSUPP`).

@@ -16,6 +16,7 @@ import {
   AF_UNIX,
   errno as ERRNO,
   IPPROTO_TCP,
+  MSG_PEEK,
   MSG_WAITALL,
   SHUT_RD,
   SHUT_RDWR,
@@ -52,6 +53,12 @@ import { checkFlags, RECV_FLAGS, SEND_FLAGS } from "./_flags.ts";
 import { type SocketChannel, SocketIO } from "./_socket_io.ts";
 import type { BinaryMode, MakefileOptions, SocketFile } from "./socket_file.ts";
 import { MulticastOptions } from "./_multicast.ts";
+import {
+  AT_ONCE,
+  connecting,
+  READINESS,
+  type Readiness,
+} from "./_readiness.ts";
 
 /** Bytes a socket can send: any typed array or `ArrayBuffer` view. */
 export type Buffer = ArrayBufferView;
@@ -616,11 +623,13 @@ export class Socket {
    * With `MSG_WAITALL` in `flags`, a stream socket waits for all `bufsize`
    * bytes, or the end of the stream; with a timeout it returns what arrived
    * when the timeout passes (and throws {@linkcode TimeoutError} only if
-   * nothing did); a datagram socket returns one datagram, as usual. Other
-   * flags throw `OSError` (`EOPNOTSUPP`).
+   * nothing did); a datagram socket returns one datagram, as usual. With
+   * `MSG_PEEK` the bytes stay: the next `recv` returns them again (it waits
+   * as `recv` does, and returns at most what one read brought). Other flags
+   * throw `OSError` (`EOPNOTSUPP`).
    *
    * @param bufsize The most bytes to return.
-   * @param flags 0 (default) or `MSG_WAITALL`.
+   * @param flags 0 (default), `MSG_WAITALL` or `MSG_PEEK`.
    * @returns The bytes received; empty at end of stream.
    * @throws {OSError} If the socket is closed or not connected, or the peer reset it.
    *
@@ -652,18 +661,23 @@ export class Socket {
   async #recvSlow(bufsize: number, flags: number): Promise<Uint8Array> {
     checkBufsize(bufsize, "recv()");
     flags = checkFlags(flags, RECV_FLAGS, "recv()");
+    const peek = (flags & MSG_PEEK) !== 0;
     if (this.#type === SOCK_DGRAM) {
-      return (await this.#receive(bufsize, "recv"))[0];
+      return (await this.#receive(bufsize, "recv", peek))[0];
     }
     return await this.#streamRecv(await this.#stream("recv"), bufsize, flags);
   }
 
-  /** A stream receive, waiting for all the bytes with `MSG_WAITALL`. */
+  /**
+   * A stream receive: a peek with `MSG_PEEK`, a wait for all the bytes
+   * with `MSG_WAITALL`.
+   */
   #streamRecv(
     engine: StreamEngine,
     bufsize: number,
     flags: number,
   ): Promise<Uint8Array> {
+    if (flags & MSG_PEEK) return engine.peek(bufsize, this.#timeout);
     return flags & MSG_WAITALL
       ? engine.recvWaitAll(bufsize, this.#timeout)
       : engine.recv(bufsize, this.#timeout);
@@ -674,7 +688,7 @@ export class Socket {
    *
    * @param buffer Where to put the bytes.
    * @param nbytes The most bytes to receive; 0 (default) means the buffer's size.
-   * @param flags 0 (default) or `MSG_WAITALL`, as for `recv`.
+   * @param flags 0 (default), `MSG_WAITALL` or `MSG_PEEK`, as for `recv`.
    * @returns How many bytes were received (0 at end of stream).
    *
    * @example
@@ -699,13 +713,17 @@ export class Socket {
     const into = intoTarget(buffer, nbytes, "recv_into()");
     flags = checkFlags(flags, RECV_FLAGS, "recv_into()");
     if (this.#type === SOCK_DGRAM) {
-      const [data] = await this.#receive(into.length, "recv_into");
+      const [data] = await this.#receive(
+        into.length,
+        "recv_into",
+        (flags & MSG_PEEK) !== 0,
+      );
       into.set(data);
       return data.length;
     }
     const engine = await this.#stream("recv_into");
-    if (flags & MSG_WAITALL) {
-      const data = await engine.recvWaitAll(into.length, this.#timeout);
+    if (flags !== 0) {
+      const data = await this.#streamRecv(engine, into.length, flags);
       into.set(data);
       return data.length;
     }
@@ -719,7 +737,7 @@ export class Socket {
    *
    * @param buffer Where to put the bytes.
    * @param nbytes The most bytes to receive; 0 (default) means the buffer's size.
-   * @param flags 0 (default) or `MSG_WAITALL`, as for `recv`.
+   * @param flags 0 (default), `MSG_WAITALL` or `MSG_PEEK`, as for `recv`.
    * @returns `[count, address]`.
    * @throws {TimeoutError} If a timeout is set and passes.
    *
@@ -750,6 +768,7 @@ export class Socket {
       const [data, address] = await this.#receive(
         into.length,
         "recvfrom_into",
+        (flags & MSG_PEEK) !== 0,
       );
       into.set(data);
       return [data.length, address];
@@ -765,8 +784,11 @@ export class Socket {
    * longer than `bufsize` is cut, and the rest of it is dropped, as in
    * Python. On a stream socket it is `recv` plus the peer's address.
    *
+   * With `MSG_PEEK` in `flags` the datagram stays: the next `recvfrom`
+   * returns it again.
+   *
    * @param bufsize The most bytes to return.
-   * @param flags 0 (default) or `MSG_WAITALL`, as for `recv`.
+   * @param flags 0 (default), `MSG_WAITALL` or `MSG_PEEK`, as for `recv`.
    * @returns `[data, address]`.
    * @throws {TimeoutError} If a timeout is set and passes.
    *
@@ -801,15 +823,20 @@ export class Socket {
   ): Promise<[Uint8Array, Address]> {
     checkBufsize(bufsize, "recvfrom()");
     flags = checkFlags(flags, RECV_FLAGS, "recvfrom()");
+    const peek = (flags & MSG_PEEK) !== 0;
     if (this.#type === SOCK_DGRAM) {
-      return await this.#receive(bufsize, "recvfrom");
+      return await this.#receive(bufsize, "recvfrom", peek);
     }
     const engine = await this.#stream("recvfrom");
     const data = await this.#streamRecv(engine, bufsize, flags);
     return [data, fromDenoAddr(engine.conn.remoteAddr, this.#family)];
   }
 
-  #receive(bufsize: number, call: string): Promise<[Uint8Array, Address]> {
+  #receive(
+    bufsize: number,
+    call: string,
+    peek = false,
+  ): Promise<[Uint8Array, Address]> {
     this.#checkOpen(call);
     const engine = this.#engine;
     if (!(engine instanceof DatagramEngine)) {
@@ -818,7 +845,7 @@ export class Socket {
         `cannot ${call}: the datagram socket has no address yet; bind() it or sendto() first`,
       );
     }
-    return engine.receive(bufsize, this.#timeout, call);
+    return engine.receive(bufsize, this.#timeout, call, peek);
   }
 
   /** The datagram engine, opened (and bound as Python would) if needed. */
@@ -1683,6 +1710,20 @@ export class Socket {
     const peer = this.#peerAddr();
     if (peer) text += `, raddr=${show(fromDenoAddr(peer, this.#family))}`;
     return `${text}>`;
+  }
+
+  /**
+   * Private to pysocket: the socket's readiness in its present state, for
+   * `select` and `selectors`.
+   *
+   * @ignore
+   * @returns What `select` asks of the socket.
+   */
+  [READINESS](): Readiness {
+    if (this.#closed) return AT_ONCE;
+    if (this.#engine) return this.#engine;
+    if (this.#connecting) return connecting(this.#connecting);
+    return AT_ONCE;
   }
 
   /** Shows the socket like Python's `repr` in `console.log`. */
