@@ -249,6 +249,7 @@ Deno.test(
       `
 import socket, sys
 sk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sk.bind(("127.0.0.1", 0))  # Tests never listen on the wildcard.
 sk.settimeout(5)
 sk.sendto(bytes("héllo", encoding="utf-8"), ("127.0.0.1", int(sys.argv[1])))
 data, addr = sk.recvfrom(1024)
