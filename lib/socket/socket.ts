@@ -977,13 +977,11 @@ export class Socket {
 
   /**
    * Sends a datagram to an address, like Python's `sendto(data, address)`
-   * (or `sendto(data, flags, address)`). An unbound socket binds itself
-   * first, as in Python: to the loopback address when sending to loopback,
-   * else to every interface.
    * (the `sendto(data, flags, address)` form is accepted too, with flags 0).
    * An unbound socket binds itself first, as in Python: to every interface
    * (`0.0.0.0`, `::`) when the permission covers it, else, when sending to
    * loopback, to the loopback address (`--allow-net=127.0.0.1` suffices).
+   * Bind the socket first to keep it off the network.
    *
    * @param data The bytes.
    * @param address Where to send them.
@@ -996,6 +994,7 @@ export class Socket {
    * using server = socket(AF_INET, SOCK_DGRAM);
    * server.bind(["127.0.0.1", 0]);
    * using client = socket(AF_INET, SOCK_DGRAM);
+   * client.bind(["127.0.0.1", 0]); // Loopback only: see above.
    * await client.sendto(bytes("hi"), server.getsockname());
    * const [data] = await server.recvfrom(1024);
    * assert.equal(data.length, 2);

@@ -254,6 +254,7 @@ export class TCPServer extends BaseServer {
  * }
  * await using server = new socketserver.UDPServer(["127.0.0.1", 0], Upper);
  * using client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+ * client.bind(["127.0.0.1", 0]); // Loopback only (unbound, sendto() binds every interface).
  * await client.sendto(socket.bytes("hi"), server.server_address);
  * await server.handle_request();
  * assert.equal(socket.str(await client.recv(1024)), "HI");

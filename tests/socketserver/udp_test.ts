@@ -84,6 +84,7 @@ Deno.test("DatagramRequestHandler reads the datagram with rfile and sends what w
   }
   await using server = new socketserver.UDPServer(["127.0.0.1", 0], Lines);
   using client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+  client.bind(["127.0.0.1", 0]); // Tests never listen on the wildcard.
   client.settimeout(WAIT_MS / 1000);
   await client.sendto(socket.bytes("one\ntwo\n"), server.server_address);
   await server.handle_request();
@@ -99,6 +100,7 @@ Deno.test("UDPServer cuts datagrams longer than max_packet_size", async () => {
   }
   await using server = new Small(["127.0.0.1", 0], MyUDPHandler);
   using client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+  client.bind(["127.0.0.1", 0]); // Tests never listen on the wildcard.
   client.settimeout(WAIT_MS / 1000);
   await client.sendto(socket.bytes("abcdefgh"), server.server_address);
   await server.handle_request();
@@ -127,6 +129,9 @@ Deno.test("ThreadingUDPServer handles two datagrams at once", async () => {
   const serving = server.serve_forever();
   using a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
   using b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+  // Tests never listen on the wildcard.
+  a.bind(["127.0.0.1", 0]);
+  b.bind(["127.0.0.1", 0]);
   a.settimeout(WAIT_MS / 1000);
   b.settimeout(WAIT_MS / 1000);
   await a.sendto(socket.bytes("a"), server.server_address);
