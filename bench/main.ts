@@ -12,12 +12,14 @@
  * deno task bench                    # the full run, under 15 minutes
  * deno task bench --only=tcp-pingpong --rounds=3 --seconds=2
  * deno task bench --micro            # the per-call cost, in one process (bench/micro.ts)
+ * deno task bench --icount           # instructions per round trip, under callgrind (bench/icount.ts)
  * ```
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import { micro } from "./micro.ts";
+import { icount } from "./icount.ts";
 import {
   capture,
   finish,
@@ -56,6 +58,7 @@ export const WORKLOADS = [
   "startup",
   "relay",
   "relay-sessions",
+  "many-clients",
 ] as const;
 /** One of {@link WORKLOADS}. */
 export type WorkloadName = typeof WORKLOADS[number];
@@ -64,6 +67,7 @@ export const IMPLS = [
   "pysocket",
   "pysocket+timeout",
   "pysocket+recv_into",
+  "pysocket+selectors",
   "deno-raw",
   "python",
   "node",
@@ -236,6 +240,13 @@ function workerCmd(
       if (at !== -1) c.args[at] = "bulk-into";
       return c;
     }
+    case "pysocket+selectors": {
+      // The many-clients server as Python's selectors echo server.
+      const c = denoRun("bench/workers/pysocket.ts");
+      const at = c.args.indexOf("many-clients");
+      if (at !== -1) c.args[at] = "many-clients-selectors";
+      return c;
+    }
     case "deno-raw":
       return denoRun("bench/workers/deno_raw.ts");
     case "python":
@@ -309,8 +320,10 @@ async function runTimed(
       20_000,
       `port of ${impl} ${workload} server`,
     );
+    // Every many-clients server faces the same client: deno-raw's.
+    const clientImpl = workload === "many-clients" ? "deno-raw" : impl;
     client = spawn(
-      pinned(workerCmd(impl, "client", workload, port, seconds)),
+      pinned(workerCmd(clientImpl, "client", workload, port, seconds)),
       hard,
     );
     await finish(client);
@@ -728,6 +741,12 @@ const ROWS: Record<string, RowSpec> = {
     unit: "B/session",
     higherIsBetter: false,
   },
+  "many-clients": {
+    key: "many-clients",
+    title: "Echo, 100 clients at once",
+    unit: "rt/s",
+    higherIsBetter: true,
+  },
   "startup": {
     key: "startup",
     title: "Start-up (client run)",
@@ -808,6 +827,8 @@ async function loadAverage(): Promise<string> {
 export async function main(args: string[]): Promise<number> {
   // The in-process microbenchmark has its own options (bench/micro.ts).
   if (args.includes("--micro")) return await micro(args);
+  // Instructions per round trip under callgrind (bench/icount.ts).
+  if (args.includes("--icount")) return await icount(args);
   let opts: BenchOptions | null;
   try {
     opts = parseOptions(args);
@@ -905,7 +926,12 @@ export async function main(args: string[]): Promise<number> {
   const noLib = (row: string) => {
     if (hasLib) return;
     for (
-      const i of ["pysocket", "pysocket+timeout", "pysocket+recv_into"].filter(
+      const i of [
+        "pysocket",
+        "pysocket+timeout",
+        "pysocket+recv_into",
+        "pysocket+selectors",
+      ].filter(
         want,
       )
     ) {
@@ -1041,6 +1067,28 @@ export async function main(args: string[]): Promise<number> {
         );
         break;
       }
+      case "many-clients":
+        // pysocket: socketserver.ThreadingTCPServer; pysocket+selectors:
+        // Python's selectors echo server, ported; python: CPython's
+        // socketserver.ThreadingTCPServer. One deno-raw client process
+        // drives 100 connections against each.
+        noLib(workload);
+        note(
+          workload,
+          "pysocket",
+          "ThreadingTCPServer (python: socketserver.ThreadingTCPServer; one deno-raw client process drives 100 connections against each)",
+        );
+        await interleave(
+          ROWS[workload],
+          [
+            ...base.filter((i) => i !== "node"),
+            ...(hasLib && want("pysocket+selectors")
+              ? ["pysocket+selectors"]
+              : []),
+          ],
+          (impl) => runTimed(impl, workload, opts.seconds),
+        );
+        break;
       case "startup": {
         const impls = base.filter((i) => i !== "pysocket");
         if (want("pysocket")) {

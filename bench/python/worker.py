@@ -8,6 +8,7 @@ import json
 import selectors
 import signal
 import socket
+import socketserver
 import sys
 import time
 
@@ -200,12 +201,38 @@ def startup_client(args):
             print(f.readline().decode().rstrip("\n"))
 
 
+class EchoHandler(socketserver.BaseRequestHandler):
+    def handle(self):
+        while True:
+            data = self.request.recv(BULK_CHUNK)
+            if not data:
+                break
+            self.request.sendall(data)
+
+
+def many_clients_server(args):
+    """socketserver.ThreadingTCPServer echoing every client, until killed."""
+
+    class Server(socketserver.ThreadingTCPServer):
+        request_queue_size = 128
+        daemon_threads = True
+
+    with Server((HOST, 0), EchoHandler) as server:
+        emit({"port": server.server_address[1]})
+        server.serve_forever()
+
+
+def many_clients_client(args):
+    raise SystemExit("the many-clients client is bench/workers/deno_raw.ts, for every server")
+
+
 WORKLOADS = {
     "bulk": (bulk_server, bulk_client),
     "tcp-pingpong": (pingpong_server, pingpong_client),
     "udp-pingpong": (udp_server, udp_client),
     "conns": (conns_server, conns_client),
     "startup": (startup_server, startup_client),
+    "many-clients": (many_clients_server, many_clients_client),
 }
 
 

@@ -19,7 +19,9 @@ export type Workload =
   | "tcp-pingpong"
   | "udp-pingpong"
   | "conns"
-  | "startup";
+  | "startup"
+  | "many-clients"
+  | "many-clients-selectors";
 
 /** Parsed worker command line. */
 export interface WorkerArgs {
@@ -41,6 +43,8 @@ export interface WorkerArgs {
 export const BULK_CHUNK = 65536;
 /** Size of one ping-pong message. */
 export const MESSAGE_SIZE = 64;
+/** Concurrent clients of the many-clients workload, each ping-ponging MESSAGE_SIZE bytes. */
+export const MANY_CLIENTS = 100;
 /** Datagram a UDP client sends to tell the server to stop. */
 export const UDP_STOP: Uint8Array = new TextEncoder().encode("STOP");
 /** Share of a ping-pong run spent warming up before counting starts. */
@@ -67,6 +71,8 @@ export function parseWorkerArgs(args: string[]): WorkerArgs {
     "udp-pingpong",
     "conns",
     "startup",
+    "many-clients",
+    "many-clients-selectors",
   ];
   if (!workloads.includes(workload)) {
     throw new TypeError(`Cannot run worker: unknown workload "${workload}"`);

@@ -13,12 +13,14 @@ import {
   BULK_CHUNK,
   emit,
   isStop,
+  MANY_CLIENTS,
   MESSAGE_SIZE,
   parseWorkerArgs,
   payload,
   sleep,
   timedLoop,
   UDP_STOP,
+  WARMUP_SHARE,
   type WorkerArgs,
 } from "./_common.ts";
 
@@ -201,6 +203,66 @@ async function startupClient(args: WorkerArgs): Promise<void> {
   conn.close();
 }
 
+/** Echoes every connection in its own task, until killed. */
+async function manyClientsServer(): Promise<void> {
+  const listener = Deno.listen({ hostname: HOST, port: 0 });
+  emit({ port: (listener.addr as Deno.NetAddr).port });
+  const echo = async (conn: Deno.Conn) => {
+    const buf = new Uint8Array(BULK_CHUNK);
+    try {
+      for (;;) {
+        const n = await conn.read(buf);
+        if (n === null) break;
+        await writeAll(conn, buf.subarray(0, n));
+      }
+    } catch {
+      // A client gone mid-write ends its connection only.
+    } finally {
+      conn.close();
+    }
+  };
+  for await (const conn of listener) echo(conn);
+}
+
+/**
+ * The one client of the many-clients workload, whatever the server:
+ * MANY_CLIENTS connections ping-ponging MESSAGE_SIZE bytes at once; the
+ * figure is their round trips per second, all together, after a warm-up.
+ */
+async function manyClientsClient(args: WorkerArgs): Promise<void> {
+  const conns = await Promise.all(
+    Array.from(
+      { length: MANY_CLIENTS },
+      () => Deno.connect({ hostname: HOST, port: args.port }),
+    ),
+  );
+  const message = payload(MESSAGE_SIZE);
+  const start = performance.now() + args.seconds * 1000 * WARMUP_SHARE;
+  const end = start + args.seconds * 1000;
+  let count = 0;
+  await Promise.all(conns.map(async (conn) => {
+    conn.setNoDelay(true);
+    const buf = new Uint8Array(MESSAGE_SIZE);
+    for (;;) {
+      const now = performance.now();
+      if (now >= end) break;
+      await writeAll(conn, message);
+      let got = 0;
+      while (got < MESSAGE_SIZE) {
+        const n = await conn.read(buf.subarray(got));
+        if (n === null) {
+          throw new Error("Cannot ping: server closed the connection");
+        }
+        got += n;
+      }
+      if (now >= start) count++;
+    }
+    conn.close();
+  }));
+  const seconds = (end - start) / 1000;
+  emit({ count, seconds, value: count / seconds, unit: "rt/s" });
+}
+
 function main(): Promise<void> {
   armLifetimeGuard();
   const args = parseWorkerArgs(Deno.args);
@@ -217,6 +279,10 @@ function main(): Promise<void> {
       return server ? connsServer(args) : connsClient(args);
     case "startup":
       return server ? startupServer() : startupClient(args);
+    case "many-clients":
+      return server ? manyClientsServer() : manyClientsClient(args);
+    case "many-clients-selectors":
+      throw new Error("Only the pysocket worker has a selectors server");
   }
 }
 

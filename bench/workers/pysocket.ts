@@ -18,6 +18,11 @@ import {
   TCP_NODELAY,
 } from "../../mod.ts";
 import {
+  BaseRequestHandler,
+  ThreadingTCPServer,
+} from "../../lib/socketserver/mod.ts";
+import { DefaultSelector, EVENT_READ } from "../../lib/selectors/mod.ts";
+import {
   armLifetimeGuard,
   BULK_CHUNK,
   emit,
@@ -179,6 +184,61 @@ async function connsClient(args: WorkerArgs): Promise<void> {
   await sleep(args.seconds * 1000);
 }
 
+/** An echo handler, as a socketserver program writes it. */
+class EchoHandler extends BaseRequestHandler {
+  override async handle(): Promise<void> {
+    for (;;) {
+      const data = await this.request.recv(BULK_CHUNK);
+      if (data.length === 0) break;
+      await this.request.sendall(data);
+    }
+  }
+}
+
+/** Python's socketserver.ThreadingTCPServer, echoing every client, until killed. */
+async function manyClientsServer(): Promise<void> {
+  class Server extends ThreadingTCPServer {
+    static override request_queue_size = 128;
+    static override daemon_threads = true;
+  }
+  await using server = new Server([HOST, 0], EchoHandler);
+  emit({ port: (server.server_address as [string, number])[1] });
+  await server.serve_forever();
+}
+
+/**
+ * The many-clients server as Python's selectors echo server
+ * (`examples/selectors_echo_server.ts`, without its prints): one task
+ * runs every callback in turn, as Python's event loop does.
+ */
+async function selectorsServer(): Promise<void> {
+  type Callback = (sock: Socket) => Promise<void>;
+  const sel = new DefaultSelector<Socket, Callback>();
+  const read = async (conn: Socket) => {
+    const data = await conn.recv(1000);
+    if (data.length > 0) {
+      await conn.sendall(data);
+    } else {
+      sel.unregister(conn);
+      conn.close();
+    }
+  };
+  const accept = async (sock: Socket) => {
+    const [conn] = await sock.accept();
+    conn.setblocking(false);
+    sel.register(conn, EVENT_READ, read);
+  };
+  const sock = socket(AF_INET, SOCK_STREAM);
+  sock.bind([HOST, 0]);
+  sock.listen(1024);
+  sock.setblocking(false);
+  sel.register(sock, EVENT_READ, accept);
+  emit({ port: sock.getsockname()[1] });
+  while (true) {
+    for (const [key] of await sel.select()) await key.data!(key.fileobj);
+  }
+}
+
 function main(): Promise<void> {
   armLifetimeGuard();
   const args = parseWorkerArgs(Deno.args);
@@ -194,6 +254,20 @@ function main(): Promise<void> {
       return server ? udpServer(args) : udpClient(args);
     case "conns":
       return server ? connsServer(args) : connsClient(args);
+    case "many-clients":
+      if (!server) {
+        throw new Error(
+          "The many-clients workload's client is deno_raw.ts, for every server",
+        );
+      }
+      return manyClientsServer();
+    case "many-clients-selectors":
+      if (!server) {
+        throw new Error(
+          "The many-clients workload's client is deno_raw.ts, for every server",
+        );
+      }
+      return selectorsServer();
     case "startup":
       throw new Error(
         "The pysocket start-up workload runs cli.ts, not this worker",

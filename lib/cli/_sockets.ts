@@ -7,9 +7,13 @@
  * @module
  */
 
-import { SOCK_DGRAM, SOCK_STREAM } from "../socket/constants.ts";
+import { AF_INET6, SOCK_DGRAM, SOCK_STREAM } from "../socket/constants.ts";
 import type { Address } from "../socket/address.ts";
-import { formatAddress } from "../socket/_address.ts";
+import {
+  formatAddress,
+  formatHostPort,
+  isLoopback,
+} from "../socket/_address.ts";
 import { PermissionError } from "../socket/errors.ts";
 import { Socket } from "../socket/socket.ts";
 import type { ChatEvent } from "./_events.ts";
@@ -165,9 +169,13 @@ export async function connectClient(run: Run): Promise<Socket> {
 
 /**
  * A UDP client's socket, with an address that replies can come back to.
- * Over IP the system picks one at the first send; a Unix datagram socket
- * needs a path, so it is bound in a new temporary folder next to the
- * server's socket, removed when the run ends.
+ * Towards a loopback server (`127.x`, `::1`, `localhost`) it is bound to
+ * the loopback address of its family, port 0: least exposure, a local chat
+ * is not reachable from the network (unbound, the first `sendto` would
+ * bind every interface, as Python's does, when the permission covers it).
+ * Towards any other server the first send binds it as the library does. A
+ * Unix datagram socket needs a path, so it is bound in a new temporary
+ * folder next to the server's socket, removed when the run ends.
  *
  * @param run The run that owns the socket.
  * @returns The socket.
@@ -180,8 +188,25 @@ export function openClientDatagram(run: Run): Socket {
     run.own(new Socket(endpoint.family, SOCK_DGRAM)),
     endpoint.display,
   );
+  if (!endpoint.path) {
+    if (!isLoopback(endpoint.host)) {
+      run.traffic.note(`sending datagrams to ${endpoint.display}`);
+      return sock;
+    }
+    const local = endpoint.family === AF_INET6 ? "::1" : "127.0.0.1";
+    try {
+      sock.bind([local, 0]);
+    } catch (err) {
+      throw run.explain(err, `cannot bind ${formatHostPort(local, 0)}`);
+    }
+    run.traffic.note(
+      `sending datagrams to ${endpoint.display} from ${
+        formatAddress(sock.getsockname())
+      }`,
+    );
+    return sock;
+  }
   run.traffic.note(`sending datagrams to ${endpoint.display}`);
-  if (!endpoint.path) return sock;
   const folder = unixFolder(endpoint.path);
   let dir: string;
   try {

@@ -10,9 +10,16 @@
  * tutorial: `--stream`. See the `./cli` module for the full output
  * contract.
  *
+ * Towards a loopback server (`127.x`, `::1`, `localhost`) the client binds
+ * the loopback address of its family, port 0, in both modes: least
+ * exposure, so a local chat cannot be reached from the network even when
+ * the whole network is granted (unbound, the first `sendto` binds every
+ * interface, as Python's does). Towards any other server the first send
+ * binds the address the system picks.
+ *
  * Requires Deno's `--unstable-net` (UDP is unstable in Deno) and
  * `allow-net` permission for the server's address and for the client's
- * own, which the system picks: `--allow-net=127.0.0.1:8888,127.0.0.1:0`.
+ * own: `--allow-net=127.0.0.1:8888,127.0.0.1:0`.
  *
  * @example Run it (from the command line)
  * ```sh
@@ -51,7 +58,10 @@ const UDP_CLIENT: ProgramSpec = {
   datagram: true,
   summary:
     "Sends each line as a UDP datagram and shows the reply as server>MESSAGE.\n" +
-    "Typing exit (or ending the input) sends exit and quits.",
+    "Typing exit (or ending the input) sends exit and quits.\n" +
+    "Towards a loopback server it binds loopback (port 0): least exposure, a\n" +
+    "local chat cannot be reached from the network. Elsewhere the first send\n" +
+    "binds the address the system picks.",
   modes: ["chat", "stream"],
   options: [
     OPTIONS.host(false),

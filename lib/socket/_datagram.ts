@@ -7,6 +7,10 @@
  * it dropped, as in Python. A receive left running by a timed-out call is
  * picked up by the next one. Receives take turns (see `_turns.ts`).
  *
+ * `select` learns that the socket is readable by starting that same pending
+ * receive and waiting for it; `recvfrom(n, MSG_PEEK)` returns a datagram
+ * and leaves it pending, so the next call returns it again.
+ *
  * @module
  */
 
@@ -24,6 +28,7 @@ import { bindError, oserror, translateError } from "./_translate.ts";
 import { Deadline, timedOne } from "./_deadline.ts";
 import { Turns } from "./_turns.ts";
 import { copyOut } from "./_pool.ts";
+import { type Forget, never, type Readiness, Wakers } from "./_readiness.ts";
 
 const ignore = () => {};
 
@@ -59,16 +64,21 @@ function sameAddr(a: Deno.Addr, b: Deno.Addr): boolean {
 }
 
 /** A datagram socket: receives, sends, and an optional connected peer. */
-export class DatagramEngine {
+export class DatagramEngine implements Readiness {
   /** The Deno datagram socket. */
   readonly dgram: Deno.DatagramConn;
   /** The peer set by `connect()`: the default destination and only source. */
   peer: Deno.Addr | null = null;
+  /** Socket options still being applied (see `_multicast.ts`): sends wait. */
+  settling: Promise<void> | null = null;
   #family: number;
   #closed = false;
   #reads = new Turns();
   #readDeadline: Deadline | null = null;
   #pending: Promise<[Uint8Array, Deno.Addr]> | null = null;
+  /** The pending receive once it is known to be done (see `watchReadable`). */
+  #done: Promise<[Uint8Array, Deno.Addr]> | null = null;
+  #wakers = new Wakers();
   #buf: Uint8Array | null = null;
   // The last sendto() destination, so a reply loop does not re-parse it.
   #lastHost = "";
@@ -87,6 +97,8 @@ export class DatagramEngine {
    * @param address Where to bind.
    * @param call The method, for messages.
    * @param reuseAddress Whether to set `SO_REUSEADDR` (UDP).
+   * @param loopback Whether this host hears its own multicast (UDP;
+   * Python's default is on, Deno's off).
    * @returns The engine.
    */
   static open(
@@ -94,6 +106,7 @@ export class DatagramEngine {
     address: Address | null,
     call: string,
     reuseAddress = false,
+    loopback = true,
   ): DatagramEngine {
     let options: DatagramOptions;
     if (family === AF_UNIX) {
@@ -102,12 +115,17 @@ export class DatagramEngine {
         : { transport: "unixpacket", path: unixPath(address, call) };
     } else {
       const { hostname, port } = endpointFor(address!, family, call);
-      options = { hostname, port, transport: "udp", reuseAddress };
+      options = { hostname, port, transport: "udp", reuseAddress, loopback };
     }
     try {
       return new DatagramEngine(family, listenDatagram(options));
     } catch (err) {
-      if (err instanceof TypeError || err instanceof RangeError) throw err;
+      // Our own argument errors pass; Deno reports the OS's EINVAL as a
+      // TypeError too ("Invalid argument (os error 22)"), which translates.
+      if (
+        (err instanceof TypeError || err instanceof RangeError) &&
+        !/\(os error \d+\)/.test(err.message)
+      ) throw err;
       if (address === null) {
         throw translateError(
           err,
@@ -152,21 +170,85 @@ export class DatagramEngine {
    * @param bufsize The most bytes to return; the rest is dropped.
    * @param timeout The socket's timeout.
    * @param call The method, for messages.
+   * @param peek Whether to leave the datagram for the next call (`MSG_PEEK`).
    * @returns The bytes and the sender.
    */
   receive(
     bufsize: number,
     timeout: number | null,
     call: string,
+    peek = false,
   ): Promise<[Uint8Array, Address]> {
-    if (this.#reads.take()) return this.#receive(bufsize, timeout, call);
-    return this.#queued(bufsize, timeout, call);
+    if (this.#reads.take()) return this.#receive(bufsize, timeout, call, peek);
+    return this.#queued(bufsize, timeout, call, peek);
+  }
+
+  /** Starts the one pending receive, into the reused buffer. */
+  #start(): Promise<[Uint8Array, Deno.Addr]> {
+    this.#buf ??= new Uint8Array(this.#family === AF_UNIX ? 262144 : 65536);
+    const pending = this.dgram.receive(this.#buf);
+    pending.catch(ignore);
+    this.#pending = pending;
+    return pending;
+  }
+
+  /**
+   * Whether `recvfrom` would return at once: the pending receive is done
+   * (with a datagram or an error), or the socket is closed.
+   *
+   * @returns Whether the socket is readable.
+   */
+  readable(): boolean {
+    return this.#closed ||
+      (this.#pending !== null && this.#pending === this.#done);
+  }
+
+  /**
+   * Calls `wake` when `readable()` may have changed: starts the receive the
+   * next `recvfrom` finishes (if none runs) and watches it. A datagram from
+   * another address than a connected peer is dropped here, as the next
+   * receive would drop it.
+   *
+   * @param wake The wake-up call.
+   * @returns A function that forgets it.
+   */
+  watchReadable(wake: () => void): Forget {
+    const pending = this.#pending ?? this.#start();
+    return this.#wakers.add(pending, wake, () => {
+      if (this.#pending !== pending) return;
+      pending.then(([, from]) => {
+        if (this.#pending !== pending) return;
+        if (this.peer && !sameAddr(this.peer, from)) this.#pending = null;
+        else this.#done = pending;
+      }, () => {
+        if (this.#pending === pending) this.#done = pending;
+      });
+    });
+  }
+
+  /**
+   * Always true: a datagram send does not wait for a peer.
+   *
+   * @returns `true`.
+   */
+  writable(): boolean {
+    return true;
+  }
+
+  /**
+   * Never called for: a datagram socket is always writable.
+   *
+   * @returns A function that forgets nothing.
+   */
+  watchWritable(): Forget {
+    return never();
   }
 
   async #queued(
     bufsize: number,
     timeout: number | null,
     call: string,
+    peek: boolean,
   ): Promise<[Uint8Array, Address]> {
     const start = performance.now();
     await this.#reads.wait(timeout, this.#readDeadline ??= new Deadline());
@@ -178,25 +260,18 @@ export class DatagramEngine {
         throw new TimeoutError("timed out");
       }
     }
-    return this.#receive(bufsize, left, call);
+    return this.#receive(bufsize, left, call, peek);
   }
 
   async #receive(
     bufsize: number,
     timeout: number | null,
     call: string,
+    peek = false,
   ): Promise<[Uint8Array, Address]> {
     try {
       while (true) {
-        let pending = this.#pending;
-        if (!pending) {
-          this.#buf ??= new Uint8Array(
-            this.#family === AF_UNIX ? 262144 : 65536,
-          );
-          pending = this.dgram.receive(this.#buf);
-          pending.catch(ignore);
-          this.#pending = pending;
-        }
+        const pending = this.#pending ?? this.#start();
         let data: Uint8Array, from: Deno.Addr;
         try {
           [data, from] = timeout === null ? await pending : await timedOne(
@@ -211,9 +286,14 @@ export class DatagramEngine {
           this.#pending = null;
           throw this.#fail(err, call);
         }
-        this.#pending = null;
         // A connected datagram socket only hears its peer, as in the kernel.
-        if (this.peer && !sameAddr(this.peer, from)) continue;
+        if (this.peer && !sameAddr(this.peer, from)) {
+          this.#pending = null;
+          continue;
+        }
+        // A peek leaves the datagram (and the buffer it is in) for the
+        // next call: no new receive starts until then.
+        if (!peek) this.#pending = null;
         return [
           copyOut(data.subarray(0, Math.min(data.length, bufsize))),
           this.#sender(from),
@@ -281,6 +361,11 @@ export class DatagramEngine {
    * @returns The count sent.
    */
   async send(data: Uint8Array, dest: Deno.Addr, call: string): Promise<number> {
+    if (this.settling) {
+      const settling = this.settling;
+      this.settling = null;
+      await settling;
+    }
     try {
       return await this.dgram.send(data, dest);
     } catch (err) {
@@ -313,16 +398,30 @@ export class DatagramEngine {
 
   /**
    * The local address that an automatic bind takes for `dest`, as Python
-   * binds: every interface, or the loopback address when sending to
-   * loopback, so `--allow-net=127.0.0.1` is enough.
+   * binds. `sendto` binds every interface (`0.0.0.0` or `::`) whenever the
+   * permission covers it; only when it does not, and `dest` is loopback,
+   * the loopback address, so `--allow-net=127.0.0.1` is enough to talk to a
+   * local peer. `connect` to loopback binds loopback, as the kernel's route
+   * choice does for Python (`getsockname()` then shows `127.0.0.1`).
    *
    * @param family The socket's family.
    * @param host The destination host.
+   * @param connecting Whether `connect()` asks (rather than `sendto()`).
    * @returns The address to bind.
    */
-  static autoBindAddress(family: number, host: string): Address {
-    return isLoopback(host)
-      ? [family === AF_INET6 ? "::1" : "127.0.0.1", 0]
-      : [family === AF_INET6 ? "::" : "0.0.0.0", 0];
+  static autoBindAddress(
+    family: number,
+    host: string,
+    connecting = false,
+  ): Address {
+    const any = family === AF_INET6 ? "::" : "0.0.0.0";
+    if (!isLoopback(host)) return [any, 0];
+    if (connecting) return [family === AF_INET6 ? "::1" : "127.0.0.1", 0];
+    const { state } = Deno.permissions.querySync({
+      name: "net",
+      host: family === AF_INET6 ? "[::]:0" : "0.0.0.0:0",
+    });
+    if (state === "granted") return [any, 0];
+    return [family === AF_INET6 ? "::1" : "127.0.0.1", 0];
   }
 }

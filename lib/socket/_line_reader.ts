@@ -86,6 +86,31 @@ export class LineReader {
     }
   }
 
+  /**
+   * Whether `readLine()` would return at once: a whole line is held, or
+   * the source has ended.
+   *
+   * @returns Whether a line is ready.
+   */
+  hasLine(): boolean {
+    if (this.#ended) return true;
+    const newline = this.#buffer.subarray(this.#scanned, this.#end).indexOf(
+      0x0a,
+    );
+    if (newline === -1) this.#scanned = this.#end;
+    return newline !== -1;
+  }
+
+  /**
+   * Reads until a whole line is held (or the source ends), taking nothing:
+   * the next `readLine()` returns it.
+   *
+   * @throws {ValueError} If a line grows longer than the limit (it is dropped).
+   */
+  async waitLine(): Promise<void> {
+    while (!this.hasLine()) await this.#fill();
+  }
+
   #decode(end: number): string {
     if (end - this.#start > this.#max) this.#tooLong();
     return LOOSE_UTF8.decode(this.#buffer.subarray(this.#start, end));

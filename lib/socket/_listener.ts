@@ -12,6 +12,9 @@
  * does for Python's `accept`: it is that client's problem, not the
  * listener's.
  *
+ * `select` learns that the socket is readable by starting that same pending
+ * accept and waiting for it: the next `accept()` returns its connection.
+ *
  * @module
  */
 
@@ -28,6 +31,7 @@ import { bindError, oserror, translateError } from "./_translate.ts";
 import { errno as ERRNO } from "./constants.ts";
 import { Deadline, timed } from "./_deadline.ts";
 import { Turns } from "./_turns.ts";
+import { type Forget, never, type Readiness, Wakers } from "./_readiness.ts";
 
 /** Errors of one incoming connection, not of the listener. */
 const PER_CONNECTION = new Set<number>([
@@ -48,7 +52,7 @@ function netGranted(hostname: string, port: number): boolean {
 }
 
 /** A bound stream socket; `listening` once `listen()` was called. */
-export class ListenerEngine {
+export class ListenerEngine implements Readiness {
   /** The Deno listener. */
   listener: Deno.Listener;
   /** Whether `listen()` was called (Deno listens from the bind on). */
@@ -57,6 +61,9 @@ export class ListenerEngine {
   #turns = new Turns();
   #deadline: Deadline | null = null;
   #pending: Promise<Deno.Conn> | null = null;
+  /** The pending accept once it is known to be done (see `watchReadable`). */
+  #done: Promise<Deno.Conn> | null = null;
+  #wakers = new Wakers();
 
   /**
    * Opens `address` with `Deno.listen`.
@@ -167,13 +174,9 @@ export class ListenerEngine {
           left = timeout - (performance.now() - start) / 1000;
           if (left <= 0) throw new TimeoutError("timed out");
         }
-        if (!this.#pending) {
-          const pending = this.listener.accept();
-          pending.catch(() => {});
-          this.#pending = pending;
-        }
+        const pending = this.#pending ?? this.#start();
         try {
-          const conn = await timed(this.#pending, left, deadline);
+          const conn = await timed(pending, left, deadline);
           this.#pending = null;
           return conn;
         } catch (err) {
@@ -193,6 +196,71 @@ export class ListenerEngine {
     } finally {
       this.#turns.release();
     }
+  }
+
+  /** Starts the one pending accept, kept for the call that finishes it. */
+  #start(): Promise<Deno.Conn> {
+    const pending = this.listener.accept();
+    pending.catch(() => {});
+    this.#pending = pending;
+    return pending;
+  }
+
+  /**
+   * Whether `accept` would return at once: the pending accept is done (a
+   * connection held, or the listener's error), or the socket is closed or
+   * not listening (accept fails at once).
+   *
+   * @returns Whether the socket is readable.
+   */
+  readable(): boolean {
+    return this.#closed || !this.listening ||
+      (this.#pending !== null && this.#pending === this.#done);
+  }
+
+  /**
+   * Calls `wake` when `readable()` may have changed: starts the accept the
+   * next `accept()` finishes (if none runs) and watches it. A connection
+   * that failed before it was accepted is dropped here, as `accept` drops
+   * it.
+   *
+   * @param wake The wake-up call.
+   * @returns A function that forgets it.
+   */
+  watchReadable(wake: () => void): Forget {
+    const pending = this.#pending ?? this.#start();
+    return this.#wakers.add(pending, wake, () => {
+      pending.then(() => {
+        if (this.#pending === pending) this.#done = pending;
+      }, (err) => {
+        if (this.#pending !== pending) return;
+        const e = this.#fail(err);
+        if (!this.#closed && e.errno !== null && PER_CONNECTION.has(e.errno)) {
+          this.#pending = null;
+        } else {
+          this.#done = pending;
+        }
+      });
+    });
+  }
+
+  /**
+   * Never true for a listening socket, as the kernel says (true when not
+   * listening: calls fail at once).
+   *
+   * @returns Whether the socket is writable.
+   */
+  writable(): boolean {
+    return this.#closed || !this.listening;
+  }
+
+  /**
+   * Never calls `wake`: a listening socket does not become writable.
+   *
+   * @returns A function that forgets nothing.
+   */
+  watchWritable(): Forget {
+    return never();
   }
 
   /**

@@ -22,6 +22,22 @@ interface Ticket {
 export class Turns {
   #busy = false;
   #queue: Ticket[] = [];
+  #idle: PromiseWithResolvers<void> | null = null;
+
+  /** Whether a call has the turn. */
+  get busy(): boolean {
+    return this.#busy;
+  }
+
+  /**
+   * Resolves once nobody has the turn (at once if nobody has it now).
+   *
+   * @returns A promise for the moment the last waiting call is done.
+   */
+  idle(): Promise<void> {
+    if (!this.#busy) return Promise.resolve();
+    return (this.#idle ??= Promise.withResolvers<void>()).promise;
+  }
 
   /**
    * Takes the turn if nobody has it.
@@ -63,7 +79,15 @@ export class Turns {
   /** Gives the turn to the next caller waiting, or frees it. */
   release(): void {
     const next = this.#queue.shift();
-    if (next) next.grant();
-    else this.#busy = false;
+    if (next) {
+      next.grant();
+      return;
+    }
+    this.#busy = false;
+    const idle = this.#idle;
+    if (idle) {
+      this.#idle = null;
+      idle.resolve();
+    }
   }
 }

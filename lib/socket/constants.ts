@@ -234,6 +234,77 @@ export const IPPROTO_TCP = 6;
  * ```
  */
 export const IPPROTO_UDP = 17;
+
+/**
+ * Socket option: allow sending to broadcast addresses (UDP). Deno's UDP
+ * sockets may always broadcast, so setting it changes nothing there; it is
+ * kept for `getsockopt`, and ported programs set it as in Python.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SO_BROADCAST, SOCK_DGRAM, SOL_SOCKET, socket, AF_INET } from "@pysocket/pysocket";
+ * using sock = socket(AF_INET, SOCK_DGRAM);
+ * sock.setsockopt(SOL_SOCKET, SO_BROADCAST, 1);
+ * assert.equal(sock.getsockopt(SOL_SOCKET, SO_BROADCAST), 1);
+ * ```
+ */
+export const SO_BROADCAST: number = pick(6, 0x20, 0x20);
+/** Option level of the IPv4 options (`IP_ADD_MEMBERSHIP`...). */
+export const IPPROTO_IP = 0;
+/** Option level of the IPv6 options (`IPV6_JOIN_GROUP`...). */
+export const IPPROTO_IPV6 = 41;
+/** The IPv4 any-address as a number, as in `struct.pack("4sl", group, INADDR_ANY)`. */
+export const INADDR_ANY = 0;
+/**
+ * IPv4 option: the outgoing interface of multicast. Deno cannot set it:
+ * `setsockopt` throws `OSError` (`ENOPROTOOPT`); bind the sending socket to
+ * the interface's address instead.
+ */
+export const IP_MULTICAST_IF: number = pick(32, 9, 9);
+/** IPv4 option: the time-to-live of sent multicast (0-255; Python's default 1). */
+export const IP_MULTICAST_TTL: number = pick(33, 10, 10);
+/** IPv4 option: whether this host hears its own multicast (default 1, as in Python). */
+export const IP_MULTICAST_LOOP: number = pick(34, 11, 11);
+/**
+ * IPv4 option: join a multicast group. The value is `ip_mreq`: the group's
+ * packed address then the interface's (`inet_aton(group)` followed by
+ * `inet_aton(iface)`); `setsockopt` returns a promise for it.
+ *
+ * @example Join a group on loopback and hear a datagram sent to it (Linux)
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AF_INET, inet_aton, IP_ADD_MEMBERSHIP, IPPROTO_IP, SOCK_DGRAM, socket } from "@pysocket/pysocket";
+ * if (Deno.build.os === "linux") {
+ *   const group = "239.255.7.7";
+ *   using receiver = socket(AF_INET, SOCK_DGRAM);
+ *   receiver.bind([group, 0]);
+ *   await receiver.setsockopt(IPPROTO_IP, IP_ADD_MEMBERSHIP, new Uint8Array([...inet_aton(group), ...inet_aton("127.0.0.1")]));
+ *   using sender = socket(AF_INET, SOCK_DGRAM);
+ *   sender.bind(["127.0.0.1", 0]);
+ *   await sender.sendto(new Uint8Array([42]), receiver.getsockname());
+ *   const [data] = await receiver.recvfrom(16);
+ *   assert.deepEqual([...data], [42]);
+ * }
+ * ```
+ */
+export const IP_ADD_MEMBERSHIP: number = pick(35, 12, 12);
+/** IPv4 option: leave a multicast group (the same `ip_mreq` as joining). */
+export const IP_DROP_MEMBERSHIP: number = pick(36, 13, 13);
+/**
+ * IPv6 option: join a multicast group. The value is `ipv6_mreq`: the
+ * group's 16 packed bytes then the interface index as a 4-byte unsigned
+ * integer in the machine's byte order (`struct.pack("@I", index)`).
+ */
+export const IPV6_JOIN_GROUP: number = pick(20, 12, 12);
+/** IPv6 option: leave a multicast group (the same `ipv6_mreq` as joining). */
+export const IPV6_LEAVE_GROUP: number = pick(21, 13, 13);
+/** IPv6 option: the outgoing interface of multicast. Deno cannot set it (`ENOPROTOOPT`). */
+export const IPV6_MULTICAST_IF: number = pick(17, 9, 9);
+/** IPv6 option: the hop limit of sent multicast. Deno cannot set it (`ENOPROTOOPT`). */
+export const IPV6_MULTICAST_HOPS: number = pick(18, 10, 10);
+/** IPv6 option: whether this host hears its own multicast (default 1). */
+export const IPV6_MULTICAST_LOOP: number = pick(19, 11, 11);
 /**
  * TCP option: send small writes at once (disable Nagle's algorithm). Deno
  * turns it on for every TCP connection, so it reads as 1 until changed.
@@ -250,6 +321,26 @@ export const IPPROTO_UDP = 17;
  */
 export const TCP_NODELAY = 1;
 /**
+ * The `recv`/`recvfrom` flag that returns bytes without taking them: the
+ * next call returns them again.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MSG_PEEK, socket } from "@pysocket/pysocket";
+ * using server = socket();
+ * server.bind(["127.0.0.1", 0]);
+ * server.listen();
+ * using client = socket();
+ * await client.connect(server.getsockname());
+ * using conn = (await server.accept())[0];
+ * await conn.sendall(new Uint8Array([1, 2, 3]));
+ * assert.deepEqual(await client.recv(2, MSG_PEEK), new Uint8Array([1, 2]));
+ * assert.deepEqual(await client.recv(3), new Uint8Array([1, 2, 3]));
+ * ```
+ */
+export const MSG_PEEK = 2;
+/**
  * The default `listen()` backlog, as Python reports it on the host.
  *
  * @example
@@ -260,6 +351,42 @@ export const TCP_NODELAY = 1;
  * ```
  */
 export const SOMAXCONN: number = pick(4096, 128, 0x7fffffff);
+/**
+ * `recv` flag for out-of-band data. Deno has no out-of-band data: passing
+ * it throws `OSError` (`EOPNOTSUPP`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MSG_OOB } from "@pysocket/pysocket";
+ * assert.equal(MSG_OOB, 1);
+ * ```
+ */
+export const MSG_OOB = 1;
+/**
+ * `send` flag to bypass routing. Deno has no such option: passing it
+ * throws `OSError` (`EOPNOTSUPP`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MSG_DONTROUTE } from "@pysocket/pysocket";
+ * assert.equal(MSG_DONTROUTE, 4);
+ * ```
+ */
+export const MSG_DONTROUTE = 4;
+/**
+ * `recv` flag to wait for all `bufsize` bytes (or the end of the stream);
+ * with a timeout, what arrived when it passes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MSG_WAITALL } from "@pysocket/pysocket";
+ * assert.ok(MSG_WAITALL > 0);
+ * ```
+ */
+export const MSG_WAITALL: number = pick(0x100, 0x40, 0x8);
 
 // [linux, darwin, windows] for each name, as Python's errno module has them.
 const ERRNO_TABLE: Record<string, [number, number, number]> = {

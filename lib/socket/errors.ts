@@ -267,6 +267,60 @@ export class ValueError extends RangeError {
 }
 
 /**
+ * A key not found, like Python's `KeyError`: a selector raises it when a
+ * socket is registered twice, or an unknown one is asked for. It is not an
+ * {@linkcode OSError}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { socket } from "@pysocket/pysocket";
+ * import { DefaultSelector, KeyError } from "@pysocket/pysocket/selectors";
+ * using sel = new DefaultSelector();
+ * using sock = socket();
+ * assert.throws(() => sel.unregister(sock), KeyError);
+ * ```
+ */
+export class KeyError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message What was not found.
+   */
+  constructor(message = "") {
+    super(message);
+    this.name = "KeyError";
+  }
+}
+
+/**
+ * An error that fits no other kind, like Python's `RuntimeError`: a
+ * selector raises it when asked for a key after it was closed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { socket } from "@pysocket/pysocket";
+ * import { DefaultSelector, RuntimeError } from "@pysocket/pysocket/selectors";
+ * const sel = new DefaultSelector();
+ * sel.close();
+ * using sock = socket();
+ * assert.throws(() => sel.get_key(sock), RuntimeError);
+ * ```
+ */
+export class RuntimeError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message What went wrong.
+   */
+  constructor(message = "") {
+    super(message);
+    this.name = "RuntimeError";
+  }
+}
+
+/**
  * A number too large for what it sets, like Python's `OverflowError` (a
  * timeout of `Infinity`, say). It is not an {@linkcode OSError}; it is a
  * JavaScript `RangeError`, the nearest kind.

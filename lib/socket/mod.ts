@@ -17,11 +17,29 @@ export {
   errno,
   type ErrnoName,
   errorcode,
+  INADDR_ANY,
+  IP_ADD_MEMBERSHIP,
+  IP_DROP_MEMBERSHIP,
+  IP_MULTICAST_IF,
+  IP_MULTICAST_LOOP,
+  IP_MULTICAST_TTL,
+  IPPROTO_IP,
+  IPPROTO_IPV6,
   IPPROTO_TCP,
   IPPROTO_UDP,
+  IPV6_JOIN_GROUP,
+  IPV6_LEAVE_GROUP,
+  IPV6_MULTICAST_HOPS,
+  IPV6_MULTICAST_IF,
+  IPV6_MULTICAST_LOOP,
+  MSG_DONTROUTE,
+  MSG_OOB,
+  MSG_PEEK,
+  MSG_WAITALL,
   SHUT_RD,
   SHUT_RDWR,
   SHUT_WR,
+  SO_BROADCAST,
   SO_KEEPALIVE,
   SO_REUSEADDR,
   SOCK_DGRAM,
@@ -85,9 +103,38 @@ export {
   UnicodeEncodeError,
 } from "./text.ts";
 export { getdefaulttimeout, setdefaulttimeout } from "./default_timeout.ts";
-export { type Buffer, Socket, socket, type SocketHandle } from "./socket.ts";
+export {
+  type Buffer,
+  type SendfileSource,
+  Socket,
+  socket,
+  type SocketHandle,
+} from "./socket.ts";
+export {
+  type BinaryMode,
+  type MakefileOptions,
+  type Newline,
+  type SocketFile,
+} from "./socket_file.ts";
+export { socketpair } from "./socketpair.ts";
 export {
   create_connection,
   type CreateConnectionOptions,
 } from "./create_connection.ts";
-export { create_server, type CreateServerOptions } from "./create_server.ts";
+export {
+  create_server,
+  type CreateServerOptions,
+  has_dualstack_ipv6,
+} from "./create_server.ts";
+export { getservbyname, getservbyport } from "./services.ts";
+export {
+  getfqdn,
+  getnameinfo,
+  NI_DGRAM,
+  NI_MAXHOST,
+  NI_MAXSERV,
+  NI_NAMEREQD,
+  NI_NOFQDN,
+  NI_NUMERICHOST,
+  NI_NUMERICSERV,
+} from "./nameinfo.ts";

@@ -41,7 +41,8 @@ export type AddrInfo = [
   sockaddr: [string, number] | [string, number, number, number],
 ];
 
-const EAI_NONAME = Deno.build.os === "windows"
+/** The resolver's `EAI_NONAME` on the host, as Python's `gaierror` reports it. */
+export const EAI_NONAME: number = Deno.build.os === "windows"
   ? 11001
   : Deno.build.os === "linux"
   ? -2

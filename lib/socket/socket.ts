@@ -16,6 +16,8 @@ import {
   AF_UNIX,
   errno as ERRNO,
   IPPROTO_TCP,
+  MSG_PEEK,
+  MSG_WAITALL,
   SHUT_RD,
   SHUT_RDWR,
   SHUT_WR,
@@ -47,9 +49,53 @@ import { StreamEngine } from "./_stream.ts";
 import { DatagramEngine } from "./_datagram.ts";
 import { ListenerEngine } from "./_listener.ts";
 import { startConnect } from "./_connect.ts";
+import { checkFlags, RECV_FLAGS, SEND_FLAGS } from "./_flags.ts";
+import { type SocketChannel, SocketIO } from "./_socket_io.ts";
+import type { BinaryMode, MakefileOptions, SocketFile } from "./socket_file.ts";
+import { MulticastOptions } from "./_multicast.ts";
+import {
+  AT_ONCE,
+  connecting,
+  READINESS,
+  type Readiness,
+} from "./_readiness.ts";
 
 /** Bytes a socket can send: any typed array or `ArrayBuffer` view. */
 export type Buffer = ArrayBufferView;
+
+/**
+ * What {@linkcode Socket.sendfile} reads: a `Deno.FsFile`, or anything with
+ * Deno's `read(p)` (and `seek(offset, whence)` to start at an offset).
+ *
+ * @example Send bytes made on the fly
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MSG_WAITALL, type SendfileSource, socketpair } from "@pysocket/pysocket";
+ * let left = 3;
+ * const source: SendfileSource = {
+ *   read(p) {
+ *     if (left === 0) return Promise.resolve(null);
+ *     left--;
+ *     p[0] = 0x61;
+ *     return Promise.resolve(1);
+ *   },
+ * };
+ * const [a, b] = await socketpair();
+ * assert.equal(await a.sendfile(source), 3);
+ * assert.deepEqual(await b.recv(3, MSG_WAITALL), new Uint8Array([0x61, 0x61, 0x61]));
+ * a.close();
+ * b.close();
+ * ```
+ */
+export interface SendfileSource {
+  /** Reads into `p`; resolves to the count read, or `null` at the end. */
+  read(p: Uint8Array): Promise<number | null>;
+  /** Moves the read position (`whence` `Deno.SeekMode.Start` here). */
+  seek?(offset: number, whence: Deno.SeekMode): Promise<number>;
+}
+
+/** The most `sendfile` reads and sends at a time. */
+const SENDFILE_BLOCK = 64 * 1024;
 
 /** What the fourth argument of the {@linkcode Socket} constructor adopts. */
 export type SocketHandle = Deno.Conn | Deno.Listener | Deno.DatagramConn;
@@ -66,6 +112,16 @@ function u8(data: Buffer): Uint8Array {
     );
   }
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** The part of `buffer` a `recv_into` call fills. */
+function intoTarget(buffer: Buffer, nbytes: number, what: string): Uint8Array {
+  const target = u8(buffer);
+  checkBufsize(nbytes, what);
+  if (nbytes > target.length) {
+    throw new ValueError(`${what}: buffer too small for requested bytes`);
+  }
+  return target.subarray(0, nbytes || target.length);
 }
 
 function checkBufsize(n: unknown, what: string): number {
@@ -128,6 +184,9 @@ export class Socket {
   #nodelay = 1;
   #keepalive = 0;
   #reuseaddr = 0;
+  /** How many files from `makefile()` are open (Python's `_io_refs`). */
+  #ioRefs = 0;
+  #multicast: MulticastOptions | null = null;
 
   /**
    * Creates a socket. Raw, RDM and sequenced-packet sockets do not exist in
@@ -283,12 +342,13 @@ export class Socket {
         this.#reuseaddr = 1;
       }
     } else {
-      this.#engine = DatagramEngine.open(
+      this.#engine = this.#openedDatagram(DatagramEngine.open(
         this.#family,
         address,
         "bind",
         this.#reuseaddr !== 0,
-      );
+        this.#multicast?.loop !== 0,
+      ));
     }
   }
 
@@ -504,7 +564,7 @@ export class Socket {
     const peer: Deno.Addr = this.#family === AF_UNIX
       ? { transport: "unixpacket", path: unixPath(address, "connect") }
       : { transport: "udp", ...endpointFor(address, this.#family, "connect") };
-    this.#datagram(peer).peer = peer;
+    this.#datagram(peer, true).peer = peer;
     await Promise.resolve();
   }
 
@@ -560,7 +620,16 @@ export class Socket {
    * (allocating a buffer each would cost more than the read): their
    * `.buffer` is the block, so `slice()` one to get a buffer of its own.
    *
+   * With `MSG_WAITALL` in `flags`, a stream socket waits for all `bufsize`
+   * bytes, or the end of the stream; with a timeout it returns what arrived
+   * when the timeout passes (and throws {@linkcode TimeoutError} only if
+   * nothing did); a datagram socket returns one datagram, as usual. With
+   * `MSG_PEEK` the bytes stay: the next `recv` returns them again (it waits
+   * as `recv` does, and returns at most what one read brought). Other flags
+   * throw `OSError` (`EOPNOTSUPP`).
+   *
    * @param bufsize The most bytes to return.
+   * @param flags 0 (default), `MSG_WAITALL` or `MSG_PEEK`.
    * @returns The bytes received; empty at end of stream.
    * @throws {OSError} If the socket is closed or not connected, or the peer reset it.
    *
@@ -578,23 +647,40 @@ export class Socket {
    * assert.equal((await client.recv(1024)).length, 0); // end of stream
    * ```
    */
-  recv(bufsize: number): Promise<Uint8Array> {
+  recv(bufsize: number, flags = 0): Promise<Uint8Array> {
     const engine = this.#engine;
     if (
-      engine instanceof StreamEngine && !this.#closed &&
+      engine instanceof StreamEngine && !this.#closed && flags === 0 &&
       Number.isInteger(bufsize) && bufsize >= 0
     ) {
       return engine.recv(bufsize, this.#timeout);
     }
-    return this.#recvSlow(bufsize);
+    return this.#recvSlow(bufsize, flags);
   }
 
-  async #recvSlow(bufsize: number): Promise<Uint8Array> {
+  async #recvSlow(bufsize: number, flags: number): Promise<Uint8Array> {
     checkBufsize(bufsize, "recv()");
+    flags = checkFlags(flags, RECV_FLAGS, "recv()");
+    const peek = (flags & MSG_PEEK) !== 0;
     if (this.#type === SOCK_DGRAM) {
-      return (await this.#receive(bufsize, "recv"))[0];
+      return (await this.#receive(bufsize, "recv", peek))[0];
     }
-    return await (await this.#stream("recv")).recv(bufsize, this.#timeout);
+    return await this.#streamRecv(await this.#stream("recv"), bufsize, flags);
+  }
+
+  /**
+   * A stream receive: a peek with `MSG_PEEK`, a wait for all the bytes
+   * with `MSG_WAITALL`.
+   */
+  #streamRecv(
+    engine: StreamEngine,
+    bufsize: number,
+    flags: number,
+  ): Promise<Uint8Array> {
+    if (flags & MSG_PEEK) return engine.peek(bufsize, this.#timeout);
+    return flags & MSG_WAITALL
+      ? engine.recvWaitAll(bufsize, this.#timeout)
+      : engine.recv(bufsize, this.#timeout);
   }
 
   /**
@@ -602,6 +688,7 @@ export class Socket {
    *
    * @param buffer Where to put the bytes.
    * @param nbytes The most bytes to receive; 0 (default) means the buffer's size.
+   * @param flags 0 (default), `MSG_WAITALL` or `MSG_PEEK`, as for `recv`.
    * @returns How many bytes were received (0 at end of stream).
    *
    * @example
@@ -622,22 +709,74 @@ export class Socket {
    * assert.deepEqual(buf.subarray(0, n), new Uint8Array([1, 2, 3]));
    * ```
    */
-  async recv_into(buffer: Buffer, nbytes = 0): Promise<number> {
-    const target = u8(buffer);
-    checkBufsize(nbytes, "recv_into()");
-    if (nbytes > target.length) {
-      throw new ValueError("recv_into(): buffer too small for requested bytes");
-    }
-    const into = target.subarray(0, nbytes || target.length);
+  async recv_into(buffer: Buffer, nbytes = 0, flags = 0): Promise<number> {
+    const into = intoTarget(buffer, nbytes, "recv_into()");
+    flags = checkFlags(flags, RECV_FLAGS, "recv_into()");
     if (this.#type === SOCK_DGRAM) {
-      const [data] = await this.#receive(into.length, "recv_into");
+      const [data] = await this.#receive(
+        into.length,
+        "recv_into",
+        (flags & MSG_PEEK) !== 0,
+      );
       into.set(data);
       return data.length;
     }
-    return await (await this.#stream("recv_into")).recvInto(
-      into,
-      this.#timeout,
-    );
+    const engine = await this.#stream("recv_into");
+    if (flags !== 0) {
+      const data = await this.#streamRecv(engine, into.length, flags);
+      into.set(data);
+      return data.length;
+    }
+    return await engine.recvInto(into, this.#timeout);
+  }
+
+  /**
+   * Receives into a buffer you provide, and says who sent it, like
+   * Python's `recvfrom_into`: a datagram cut to the buffer's size, or on a
+   * stream socket what `recv_into` gives plus the peer's address.
+   *
+   * @param buffer Where to put the bytes.
+   * @param nbytes The most bytes to receive; 0 (default) means the buffer's size.
+   * @param flags 0 (default), `MSG_WAITALL` or `MSG_PEEK`, as for `recv`.
+   * @returns `[count, address]`.
+   * @throws {TimeoutError} If a timeout is set and passes.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { AF_INET, SOCK_DGRAM, socket } from "@pysocket/pysocket";
+   * using a = socket(AF_INET, SOCK_DGRAM);
+   * a.bind(["127.0.0.1", 0]);
+   * using b = socket(AF_INET, SOCK_DGRAM);
+   * b.bind(["127.0.0.1", 0]);
+   * await b.sendto(new Uint8Array([1, 2, 3]), a.getsockname());
+   * const buf = new Uint8Array(8);
+   * const [n, addr] = await a.recvfrom_into(buf);
+   * assert.equal(n, 3);
+   * assert.deepEqual(buf.subarray(0, n), new Uint8Array([1, 2, 3]));
+   * assert.deepEqual(addr, b.getsockname());
+   * ```
+   */
+  async recvfrom_into(
+    buffer: Buffer,
+    nbytes = 0,
+    flags = 0,
+  ): Promise<[number, Address]> {
+    const into = intoTarget(buffer, nbytes, "recvfrom_into()");
+    flags = checkFlags(flags, RECV_FLAGS, "recvfrom_into()");
+    if (this.#type === SOCK_DGRAM) {
+      const [data, address] = await this.#receive(
+        into.length,
+        "recvfrom_into",
+        (flags & MSG_PEEK) !== 0,
+      );
+      into.set(data);
+      return [data.length, address];
+    }
+    const engine = await this.#stream("recvfrom_into");
+    const data = await this.#streamRecv(engine, into.length, flags);
+    into.set(data);
+    return [data.length, fromDenoAddr(engine.conn.remoteAddr, this.#family)];
   }
 
   /**
@@ -645,7 +784,11 @@ export class Socket {
    * longer than `bufsize` is cut, and the rest of it is dropped, as in
    * Python. On a stream socket it is `recv` plus the peer's address.
    *
+   * With `MSG_PEEK` in `flags` the datagram stays: the next `recvfrom`
+   * returns it again.
+   *
    * @param bufsize The most bytes to return.
+   * @param flags 0 (default), `MSG_WAITALL` or `MSG_PEEK`, as for `recv`.
    * @returns `[data, address]`.
    * @throws {TimeoutError} If a timeout is set and passes.
    *
@@ -663,28 +806,37 @@ export class Socket {
    * assert.deepEqual(addr, b.getsockname());
    * ```
    */
-  recvfrom(bufsize: number): Promise<[Uint8Array, Address]> {
+  recvfrom(bufsize: number, flags = 0): Promise<[Uint8Array, Address]> {
     const engine = this.#engine;
     if (
-      engine instanceof DatagramEngine && !this.#closed &&
+      engine instanceof DatagramEngine && !this.#closed && flags === 0 &&
       Number.isInteger(bufsize) && bufsize >= 0
     ) {
       return engine.receive(bufsize, this.#timeout, "recvfrom");
     }
-    return this.#recvfromSlow(bufsize);
+    return this.#recvfromSlow(bufsize, flags);
   }
 
-  async #recvfromSlow(bufsize: number): Promise<[Uint8Array, Address]> {
+  async #recvfromSlow(
+    bufsize: number,
+    flags: number,
+  ): Promise<[Uint8Array, Address]> {
     checkBufsize(bufsize, "recvfrom()");
+    flags = checkFlags(flags, RECV_FLAGS, "recvfrom()");
+    const peek = (flags & MSG_PEEK) !== 0;
     if (this.#type === SOCK_DGRAM) {
-      return await this.#receive(bufsize, "recvfrom");
+      return await this.#receive(bufsize, "recvfrom", peek);
     }
     const engine = await this.#stream("recvfrom");
-    const data = await engine.recv(bufsize, this.#timeout);
+    const data = await this.#streamRecv(engine, bufsize, flags);
     return [data, fromDenoAddr(engine.conn.remoteAddr, this.#family)];
   }
 
-  #receive(bufsize: number, call: string): Promise<[Uint8Array, Address]> {
+  #receive(
+    bufsize: number,
+    call: string,
+    peek = false,
+  ): Promise<[Uint8Array, Address]> {
     this.#checkOpen(call);
     const engine = this.#engine;
     if (!(engine instanceof DatagramEngine)) {
@@ -693,26 +845,38 @@ export class Socket {
         `cannot ${call}: the datagram socket has no address yet; bind() it or sendto() first`,
       );
     }
-    return engine.receive(bufsize, this.#timeout, call);
+    return engine.receive(bufsize, this.#timeout, call, peek);
   }
 
   /** The datagram engine, opened (and bound as Python would) if needed. */
-  #datagram(dest: Deno.Addr): DatagramEngine {
+  #datagram(dest: Deno.Addr, connecting = false): DatagramEngine {
     if (this.#engine) return this.#engine as DatagramEngine;
     if (this.#family === AF_UNIX) {
       this.#engine = DatagramEngine.open(AF_UNIX, null, "sendto");
     } else {
-      this.#engine = DatagramEngine.open(
+      this.#engine = this.#openedDatagram(DatagramEngine.open(
         this.#family,
         DatagramEngine.autoBindAddress(
           this.#family,
           (dest as Deno.NetAddr).hostname,
+          connecting,
         ),
         "bind automatically to",
         this.#reuseaddr !== 0,
-      );
+        this.#multicast?.loop !== 0,
+      ));
     }
     return this.#engine;
+  }
+
+  /** A UDP engine just opened, with the options set before it was. */
+  #openedDatagram(engine: DatagramEngine): DatagramEngine {
+    const settling = this.#multicast?.opened(engine.dgram, this.#family);
+    if (settling) {
+      settling.catch(() => {});
+      engine.settling = settling;
+    }
+    return engine;
   }
 
   /**
@@ -722,6 +886,7 @@ export class Socket {
    * non-blocking socket `send` waits until the OS takes some bytes.
    *
    * @param data The bytes.
+   * @param flags 0 (Deno has no send flags; others throw `OSError`).
    * @returns The number of bytes sent.
    * @throws {OSError} If not connected, closed, or the peer is gone (`BrokenPipeError`, `ConnectionResetError`).
    *
@@ -737,8 +902,20 @@ export class Socket {
    * assert.equal(await client.send(bytes("hello")), 5);
    * ```
    */
-  async send(data: Buffer): Promise<number> {
+  send(data: Buffer, flags = 0): Promise<number> {
+    const engine = this.#engine;
+    if (
+      flags === 0 && engine instanceof StreamEngine && !this.#closed &&
+      data instanceof Uint8Array
+    ) {
+      return engine.send(data, this.#timeout);
+    }
+    return this.#sendSlow(data, flags);
+  }
+
+  async #sendSlow(data: Buffer, flags: number): Promise<number> {
     const bytes = u8(data);
+    checkFlags(flags, SEND_FLAGS, "send()");
     if (this.#type === SOCK_DGRAM) {
       this.#checkOpen("send");
       const peer = (this.#engine as DatagramEngine | null)?.peer;
@@ -759,6 +936,7 @@ export class Socket {
    * the data may then have been sent).
    *
    * @param data The bytes.
+   * @param flags 0 (Deno has no send flags; others throw `OSError`).
    * @throws {OSError} If not connected, closed, or the peer is gone.
    *
    * @example
@@ -776,19 +954,20 @@ export class Socket {
    * conn.close();
    * ```
    */
-  sendall(data: Buffer): Promise<void> {
+  sendall(data: Buffer, flags = 0): Promise<void> {
     const engine = this.#engine;
     if (
-      engine instanceof StreamEngine && !this.#closed &&
+      engine instanceof StreamEngine && !this.#closed && flags === 0 &&
       data instanceof Uint8Array
     ) {
       return engine.sendall(data, this.#timeout);
     }
-    return this.#sendallSlow(data);
+    return this.#sendallSlow(data, flags);
   }
 
-  async #sendallSlow(data: Buffer): Promise<void> {
+  async #sendallSlow(data: Buffer, flags: number): Promise<void> {
     const bytes = u8(data);
+    checkFlags(flags, SEND_FLAGS, "sendall()");
     if (this.#type === SOCK_DGRAM) {
       await this.send(bytes);
       return;
@@ -799,12 +978,13 @@ export class Socket {
   /**
    * Sends a datagram to an address, like Python's `sendto(data, address)`
    * (the `sendto(data, flags, address)` form is accepted too, with flags 0).
-   * An unbound socket binds itself first, as in Python: to the loopback
-   * address when sending to loopback, else to every interface.
+   * An unbound socket binds itself first, as in Python: to every interface
+   * (`0.0.0.0`, `::`) when the permission covers it, else, when sending to
+   * loopback, to the loopback address (`--allow-net=127.0.0.1` suffices).
+   * Bind the socket first to keep it off the network.
    *
    * @param data The bytes.
-   * @param flagsOrAddress The address, or flags (must be 0) when `address` follows.
-   * @param address The address, in the three-argument form.
+   * @param address Where to send them.
    * @returns The number of bytes sent.
    *
    * @example
@@ -814,11 +994,33 @@ export class Socket {
    * using server = socket(AF_INET, SOCK_DGRAM);
    * server.bind(["127.0.0.1", 0]);
    * using client = socket(AF_INET, SOCK_DGRAM);
+   * client.bind(["127.0.0.1", 0]); // Loopback only: see above.
    * await client.sendto(bytes("hi"), server.getsockname());
    * const [data] = await server.recvfrom(1024);
    * assert.equal(data.length, 2);
    * ```
    */
+  sendto(data: Buffer, address: Address): Promise<number>;
+  /**
+   * Python's `sendto(data, flags, address)`: Deno has no send flags, so
+   * `flags` must be 0 (others throw `OSError`, `EOPNOTSUPP`).
+   *
+   * @param data The bytes.
+   * @param flags 0.
+   * @param address Where to send them.
+   * @returns The number of bytes sent.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { AF_INET, bytes, SOCK_DGRAM, socket } from "@pysocket/pysocket";
+   * using server = socket(AF_INET, SOCK_DGRAM);
+   * server.bind(["127.0.0.1", 0]);
+   * using client = socket(AF_INET, SOCK_DGRAM);
+   * assert.equal(await client.sendto(bytes("hi"), 0, server.getsockname()), 2);
+   * ```
+   */
+  sendto(data: Buffer, flags: number, address: Address): Promise<number>;
   sendto(
     data: Buffer,
     flagsOrAddress: Address | number,
@@ -848,12 +1050,7 @@ export class Socket {
     const bytes = u8(data);
     let target: Address;
     if (typeof flagsOrAddress === "number") {
-      if (flagsOrAddress !== 0) {
-        throw oserror(
-          "EOPNOTSUPP",
-          "sendto(): flags are not supported by Deno; pass 0",
-        );
-      }
+      checkFlags(flagsOrAddress, SEND_FLAGS, "sendto()");
       if (address === undefined) {
         throw new TypeError("sendto(): address is required");
       }
@@ -882,6 +1079,101 @@ export class Socket {
       engine = this.#datagram(first);
     }
     return await engine.send(bytes, engine.destination(target), "sendto");
+  }
+
+  /**
+   * Sends a file until its end (or `count` bytes), like Python's
+   * `sendfile(file, offset=0, count=None)`, and returns how many bytes were
+   * sent. Deno has no `sendfile` system call, so this is the loop Python
+   * falls back to: read a block, send it all, within the socket's timeout
+   * for each block ({@linkcode TimeoutError} when it passes). Afterwards
+   * (also after an error) the file's position is just past the last byte
+   * sent, when it can seek.
+   *
+   * A file that can seek is read from `offset` (0: its start); a source
+   * that cannot seek is read from where it is, and `offset` must be 0.
+   *
+   * @param file A `Deno.FsFile`, or anything with `read(p)` and `seek`.
+   * @param offset Where in the file to start.
+   * @param count The most bytes to send; `null` (default) sends to the end.
+   * @returns The count of bytes sent.
+   * @throws {ValueError} On a datagram or non-blocking socket, or a bad `count`.
+   * @throws {OSError} If not connected, closed, or the peer is gone.
+   *
+   * @example Send part of a file
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { MSG_WAITALL, socket } from "@pysocket/pysocket";
+   * using server = socket();
+   * server.bind(["127.0.0.1", 0]);
+   * server.listen();
+   * using client = socket();
+   * await client.connect(server.getsockname());
+   * const [conn] = await server.accept();
+   * const path = await Deno.makeTempFile();
+   * await Deno.writeTextFile(path, "0123456789");
+   * using file = await Deno.open(path);
+   * assert.equal(await client.sendfile(file, 2, 5), 5);
+   * assert.deepEqual(await conn.recv(5, MSG_WAITALL), new TextEncoder().encode("23456"));
+   * conn.close();
+   * await Deno.remove(path);
+   * ```
+   */
+  async sendfile(
+    file: SendfileSource,
+    offset = 0,
+    count: number | null = null,
+  ): Promise<number> {
+    if (this.#type !== SOCK_STREAM) {
+      throw new ValueError("only SOCK_STREAM type sockets are supported");
+    }
+    if (count !== null && count !== undefined) {
+      if (!Number.isInteger(count)) {
+        throw new TypeError(`count must be a positive integer (got ${count})`);
+      }
+      if (count <= 0) {
+        throw new ValueError(`count must be a positive integer (got ${count})`);
+      }
+    }
+    if (!Number.isInteger(offset) || offset < 0) {
+      throw new ValueError(
+        `sendfile(): offset must be a non-negative integer, got ${offset}`,
+      );
+    }
+    if (typeof file?.read !== "function") {
+      throw new TypeError(
+        "sendfile(): file must have read(p), such as a Deno.FsFile",
+      );
+    }
+    const seek = typeof file.seek === "function";
+    if (offset !== 0 && !seek) {
+      throw new TypeError(
+        "sendfile(): the file cannot seek, so offset must be 0",
+      );
+    }
+    if (this.#timeout === 0) {
+      throw new ValueError("non-blocking sockets are not supported");
+    }
+    const engine = await this.#stream("sendfile");
+    if (seek) await file.seek!(offset, Deno.SeekMode.Start);
+    const buf = new Uint8Array(
+      Math.min(count ?? SENDFILE_BLOCK, SENDFILE_BLOCK),
+    );
+    let total = 0;
+    try {
+      while (count === null || count === undefined || total < count) {
+        const want = count ? Math.min(count - total, buf.length) : buf.length;
+        const n = await file.read(buf.subarray(0, want));
+        if (!n) break;
+        await engine.sendall(buf.subarray(0, n), this.#timeout);
+        total += n;
+      }
+      return total;
+    } finally {
+      if (total > 0 && seek) {
+        await file.seek!(offset + total, Deno.SeekMode.Start);
+      }
+    }
   }
 
   /**
@@ -934,7 +1226,10 @@ export class Socket {
   /**
    * Closes the socket. Closing twice is harmless. Operations still waiting
    * on it fail with `OSError` (`EBADF`), and what they would have produced
-   * later (a connection accepted in the background) is closed too.
+   * later (a connection accepted in the background) is closed too. While
+   * files from `makefile()` are open, the connection stays open for them
+   * (the socket itself reports closed) and closes with the last of them,
+   * as in Python.
    *
    * @example
    * ```ts
@@ -949,7 +1244,130 @@ export class Socket {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#engine?.close();
+    // Files from makefile() keep the connection until the last one closes.
+    if (this.#ioRefs === 0) this.#engine?.close();
+  }
+
+  /**
+   * Makes a file object over the connected socket, like Python's
+   * `makefile(mode, buffering, encoding=..., errors=..., newline=...)`:
+   * read and write lines and text with `readline()`, `read()`, `write()`
+   * and `flush()`, or iterate over the lines with `for await`. Modes with
+   * `r` read, with `w` write, with `b` give bytes (`"r"`, `"w"`, `"rw"`,
+   * `"rb"`, `"wb"`, `"rwb"`); text modes decode with `encoding` (UTF-8 by
+   * default). See {@linkcode SocketFile} for buffering and timeouts.
+   *
+   * Closing the file does not close the socket, and closing the socket
+   * does not end the file: the connection closes when the socket and
+   * every file made from it are closed, as in Python. Meanwhile the socket
+   * itself reports closed.
+   *
+   * @param mode `"r"` (default), `"w"`, `"rw"`, or those with `b`.
+   * @param options `buffering`, `encoding`, `errors`, `newline`.
+   * @returns The file.
+   * @throws {ValueError} For a mode other than r, w and b, or a bad option.
+   * @throws {OSError} If the socket is closed or not a stream socket.
+   *
+   * @example Read lines from a peer
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { bytes, socket } from "@pysocket/pysocket";
+   * using server = socket();
+   * server.bind(["127.0.0.1", 0]);
+   * server.listen();
+   * using client = socket();
+   * await client.connect(server.getsockname());
+   * const [conn] = await server.accept();
+   * await conn.sendall(bytes("héllo\nworld\n"));
+   * conn.close();
+   * const rfile = client.makefile("r", { encoding: "utf-8" });
+   * assert.equal(await rfile.readline(), "héllo\n");
+   * const rest: string[] = [];
+   * for await (const line of rfile) rest.push(line);
+   * assert.deepEqual(rest, ["world\n"]);
+   * await rfile.close();
+   * ```
+   *
+   * @example Write, flush, and read the bytes back
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { socket } from "@pysocket/pysocket";
+   * using server = socket();
+   * server.bind(["127.0.0.1", 0]);
+   * server.listen();
+   * using client = socket();
+   * await client.connect(server.getsockname());
+   * const [conn] = await server.accept();
+   * const wfile = client.makefile("wb");
+   * assert.equal(await wfile.write(new Uint8Array([1, 2, 3])), 3);
+   * await wfile.close(); // flushes; the socket stays open
+   * const rfile = conn.makefile("rb");
+   * assert.deepEqual(await rfile.read(3), new Uint8Array([1, 2, 3]));
+   * await rfile.close();
+   * conn.close();
+   * ```
+   */
+  makefile(mode: BinaryMode, options?: MakefileOptions): SocketFile<Uint8Array>;
+  /**
+   * Makes a text file object over the connected socket (modes without
+   * `b`); see the binary overload above for the whole story.
+   *
+   * @param mode `"r"` (default), `"w"` or `"rw"`.
+   * @param options `buffering`, `encoding`, `errors`, `newline`.
+   * @returns The file, reading and writing strings.
+   */
+  makefile(mode?: string, options?: MakefileOptions): SocketFile<string>;
+  makefile(
+    mode = "r",
+    options: MakefileOptions = {},
+  ): SocketFile<string> | SocketFile<Uint8Array> {
+    this.#checkOpen("makefile");
+    if (this.#type !== SOCK_STREAM) {
+      throw oserror(
+        "EOPNOTSUPP",
+        "makefile(): pysocket makes files of SOCK_STREAM sockets only",
+      );
+    }
+    let released = false;
+    // Through the socket's own methods, so a subclass's (SSLSocket's TLS
+    // errors and ragged end of stream) apply; straight to the engine once
+    // the socket is closed and only its files keep the connection.
+    const channel: SocketChannel = {
+      recv: async (n) =>
+        this.#closed
+          ? (await this.#fileStream("read")).recv(n, this.#timeout)
+          : await this.recv(n),
+      send: async (data) =>
+        this.#closed
+          ? (await this.#fileStream("write")).send(data, this.#timeout)
+          : await this.send(data),
+      sendall: async (data) =>
+        this.#closed
+          ? (await this.#fileStream("write")).sendall(data, this.#timeout)
+          : await this.sendall(data),
+      unread: (data) => {
+        if (this.#engine instanceof StreamEngine) this.#engine.unread(data);
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        if (--this.#ioRefs === 0 && this.#closed) this.#engine?.close();
+      },
+    };
+    const file = new SocketIO<string | Uint8Array>(channel, mode, options);
+    this.#ioRefs++;
+    return file as SocketFile<string> | SocketFile<Uint8Array>;
+  }
+
+  /**
+   * The stream engine for a file's read or write: the file keeps the
+   * connection open after the socket's own `close()`.
+   */
+  #fileStream(call: string): Promise<StreamEngine> {
+    if (this.#engine instanceof StreamEngine) {
+      return Promise.resolve(this.#engine);
+    }
+    return this.#stream(call);
   }
 
   /**
@@ -1150,9 +1568,23 @@ export class Socket {
    * pysocket turns `TCP_NODELAY` on for new TCP connections, so small
    * messages leave at once.
    *
-   * @param level `IPPROTO_TCP` or `SOL_SOCKET`.
+   * UDP broadcast and multicast as Python writes them: `SO_BROADCAST`,
+   * `IP_ADD_MEMBERSHIP`/`IP_DROP_MEMBERSHIP` (value: `inet_aton(group)`
+   * followed by `inet_aton(interface)`), `IPV6_JOIN_GROUP`/`IPV6_LEAVE_GROUP`
+   * (`ipv6_mreq`), `IP_MULTICAST_TTL`, `IP_MULTICAST_LOOP` and
+   * `IPV6_MULTICAST_LOOP`. Deno does the membership options asynchronously,
+   * so for them (and for TTL and loop on a bound socket) this returns a
+   * promise: `await sock.setsockopt(...)`. Joining needs a bound socket.
+   * Deno cannot set `IP_MULTICAST_IF`, `IPV6_MULTICAST_IF` or
+   * `IPV6_MULTICAST_HOPS` (`ENOPROTOOPT`; bind the sender to the
+   * interface's address instead), and its UDP sockets may always broadcast,
+   * even without `SO_BROADCAST`.
+   *
+   * @param level `IPPROTO_TCP`, `SOL_SOCKET`, `IPPROTO_IP` or `IPPROTO_IPV6`.
    * @param option The option.
-   * @param value A number or boolean.
+   * @param value A number or boolean, or the packed request of a
+   * membership option.
+   * @returns A promise for the options Deno sets asynchronously.
    *
    * @example
    * ```ts
@@ -1163,7 +1595,11 @@ export class Socket {
    * assert.equal(sock.getsockopt(IPPROTO_TCP, TCP_NODELAY), 0);
    * ```
    */
-  setsockopt(level: number, option: number, value: number | boolean): void {
+  setsockopt(
+    level: number,
+    option: number,
+    value: number | boolean | Buffer,
+  ): void | Promise<void> {
     this.#checkOpen("setsockopt");
     const on = value ? 1 : 0;
     const engine = this.#engine;
@@ -1180,17 +1616,26 @@ export class Socket {
       tcp?.setKeepAlive(on === 1);
     } else if (level === SOL_SOCKET && option === SO_REUSEADDR) {
       this.#reuseaddr = on;
+    } else if (this.#isUdp() && MulticastOptions.handles(level, option)) {
+      return (this.#multicast ??= new MulticastOptions()).set(
+        level,
+        option,
+        value,
+        (engine as DatagramEngine | null)?.dgram ?? null,
+        this.#family,
+      );
     } else {
       throw this.#noOption(level, option);
     }
   }
 
   /**
-   * Reads a socket option as a number (the options `setsockopt` supports).
+   * Reads a socket option as a number (the options `setsockopt` supports;
+   * of the multicast ones, `IP_MULTICAST_TTL` and the two loop options).
    *
-   * @param level `IPPROTO_TCP` or `SOL_SOCKET`.
+   * @param level `IPPROTO_TCP`, `SOL_SOCKET`, `IPPROTO_IP` or `IPPROTO_IPV6`.
    * @param option The option.
-   * @returns The value, 0 or 1.
+   * @returns The value: 0 or 1, or the multicast TTL.
    *
    * @example
    * ```ts
@@ -1209,6 +1654,13 @@ export class Socket {
       return this.#keepalive;
     }
     if (level === SOL_SOCKET && option === SO_REUSEADDR) return this.#reuseaddr;
+    if (this.#isUdp() && MulticastOptions.handles(level, option)) {
+      const value = (this.#multicast ??= new MulticastOptions()).get(
+        level,
+        option,
+      );
+      if (value !== null) return value;
+    }
     throw this.#noOption(level, option);
   }
 
@@ -1216,11 +1668,16 @@ export class Socket {
     return this.#type === SOCK_STREAM && this.#family !== AF_UNIX;
   }
 
+  #isUdp(): boolean {
+    return this.#type === SOCK_DGRAM && this.#family !== AF_UNIX;
+  }
+
   #noOption(level: number, option: number): OSError {
     return oserror(
       "ENOPROTOOPT",
       `option ${option} at level ${level} is not available for this socket in Deno; ` +
-        "supported: TCP_NODELAY and SO_KEEPALIVE (TCP), SO_REUSEADDR",
+        "supported: TCP_NODELAY and SO_KEEPALIVE (TCP), SO_REUSEADDR, " +
+        "and on UDP SO_BROADCAST and the multicast options (IP_ADD_MEMBERSHIP...)",
     );
   }
 
@@ -1252,6 +1709,20 @@ export class Socket {
     const peer = this.#peerAddr();
     if (peer) text += `, raddr=${show(fromDenoAddr(peer, this.#family))}`;
     return `${text}>`;
+  }
+
+  /**
+   * Private to pysocket: the socket's readiness in its present state, for
+   * `select` and `selectors`.
+   *
+   * @ignore
+   * @returns What `select` asks of the socket.
+   */
+  [READINESS](): Readiness {
+    if (this.#closed) return AT_ONCE;
+    if (this.#engine) return this.#engine;
+    if (this.#connecting) return connecting(this.#connecting);
+    return AT_ONCE;
   }
 
   /** Shows the socket like Python's `repr` in `console.log`. */

@@ -7,7 +7,7 @@
  */
 
 import { EOFError } from "./errors.ts";
-import { LineReader } from "./_line_reader.ts";
+import { stdinLines } from "./_stdin.ts";
 
 /** An encoding name Python accepts, in any case and with `-` or `_`. */
 export type Encoding = string;
@@ -294,8 +294,6 @@ export function str(
   return text + STRICT_UTF8.decode(data.subarray(from));
 }
 
-let stdinReader: LineReader | undefined;
-
 /**
  * Reads one line from standard input, like Python's `input(prompt)`: writes
  * the prompt to standard output first, returns the line without its newline,
@@ -321,8 +319,7 @@ export async function input(prompt = ""): Promise<string> {
       written += Deno.stdout.writeSync(data.subarray(written));
     }
   }
-  stdinReader ??= new LineReader(Deno.stdin);
-  const line = await stdinReader.readLine();
+  const line = await stdinLines().readLine();
   if (line === null) throw new EOFError();
   return line;
 }

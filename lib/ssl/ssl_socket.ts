@@ -7,7 +7,12 @@
 
 import { IPPROTO_TCP, SOCK_STREAM, TCP_NODELAY } from "../socket/constants.ts";
 import type { Address } from "../socket/address.ts";
-import { BlockingIOError, OSError, TimeoutError } from "../socket/errors.ts";
+import {
+  BlockingIOError,
+  OSError,
+  TimeoutError,
+  ValueError,
+} from "../socket/errors.ts";
 import { formatHostPort } from "../socket/_address.ts";
 import { oserror } from "../socket/_translate.ts";
 import { Deadline, timed } from "../socket/_deadline.ts";
@@ -49,6 +54,13 @@ export interface SSLSocketOptions {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** Python's error for flags on a TLS socket's `recv`/`send`/`sendall`. */
+function noFlags(call: string): ValueError {
+  return new ValueError(
+    `non-zero flags not allowed in calls to ${call}() on SSLSocket`,
+  );
+}
 
 /**
  * A TLS socket, like Python's `ssl.SSLSocket`: a {@linkcode Socket}, so
@@ -292,6 +304,7 @@ export class SSLSocket extends Socket {
    * ending TLS (unless `suppress_ragged_eofs` is `false`).
    *
    * @param bufsize The most bytes to return.
+   * @param flags 0: other flags are a `ValueError`, as in Python.
    * @returns The bytes; empty at end of stream.
    * @throws {SSLError} If the TLS stream is broken.
    *
@@ -300,7 +313,8 @@ export class SSLSocket extends Socket {
    * const data = await ssock.recv(1024);
    * ```
    */
-  override async recv(bufsize: number): Promise<Uint8Array> {
+  override async recv(bufsize: number, flags = 0): Promise<Uint8Array> {
+    if (flags !== 0) throw noFlags("recv");
     if (this.#raggedEof && Number.isInteger(bufsize) && bufsize >= 0) {
       await super.recv(0);
       return EMPTY;
@@ -321,6 +335,7 @@ export class SSLSocket extends Socket {
    * Sends data, encrypted, as `Socket.send`.
    *
    * @param data The bytes.
+   * @param flags 0: other flags are a `ValueError`, as in Python.
    * @returns How many bytes were taken.
    * @throws {SSLError} If the TLS stream is broken.
    *
@@ -329,7 +344,8 @@ export class SSLSocket extends Socket {
    * await ssock.send(new TextEncoder().encode("hi"));
    * ```
    */
-  override async send(data: ArrayBufferView): Promise<number> {
+  override async send(data: ArrayBufferView, flags = 0): Promise<number> {
+    if (flags !== 0) throw noFlags("send");
     try {
       return await super.send(data);
     } catch (err) {
@@ -341,6 +357,7 @@ export class SSLSocket extends Socket {
    * Sends all of the data, encrypted, as `Socket.sendall`.
    *
    * @param data The bytes.
+   * @param flags 0: other flags are a `ValueError`, as in Python.
    * @throws {SSLError} If the TLS stream is broken.
    *
    * @example
@@ -348,7 +365,8 @@ export class SSLSocket extends Socket {
    * await ssock.sendall(new Uint8Array(1 << 20));
    * ```
    */
-  override async sendall(data: ArrayBufferView): Promise<void> {
+  override async sendall(data: ArrayBufferView, flags = 0): Promise<void> {
+    if (flags !== 0) throw noFlags("sendall");
     try {
       await super.sendall(data);
     } catch (err) {

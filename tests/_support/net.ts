@@ -139,11 +139,14 @@ export async function readExactly(
   return out.subarray(0, got);
 }
 
-/** A Deno UDP socket on 127.0.0.1 that `using` closes. */
-export function udpSocket(port = 0): Deno.DatagramConn & Disposable {
+/** A Deno UDP socket on `host` (127.0.0.1 by default) that `using` closes. */
+export function udpSocket(
+  port = 0,
+  host = "127.0.0.1",
+): Deno.DatagramConn & Disposable {
   const conn = Deno.listenDatagram({
     transport: "udp",
-    hostname: "127.0.0.1",
+    hostname: host,
     port,
   });
   return Object.assign(conn, { [Symbol.dispose]: () => conn.close() });

@@ -22,6 +22,7 @@ import {
 import { needs, notOn } from "../_support/platform.ts";
 import { listeningPort, pysocket, runPysocket } from "../_support/pysocket.ts";
 import { runPython } from "../_support/python.ts";
+import { isolatedTest } from "../_support/isolated_net.ts";
 
 Deno.test("parseAccessRule() keeps addresses and clears host bits of ranges", () => {
   assert.equal(parseAccessRule("192.0.2.7").text, "192.0.2.7/32");
@@ -204,11 +205,11 @@ Deno.test(
   },
 );
 
-Deno.test(
+// A "::" room listens on every interface: it runs in a private network
+// namespace (tests never listen on the wildcard where the network can reach).
+isolatedTest(
+  import.meta.url,
   `--allow ::1 on a dual-stack room admits ::1 and closes 127.0.0.1${dualStack.why}`,
-  {
-    ignore: dualStack.ignore,
-  },
   async () => {
     await using server = pysocket([
       "tcp-server",
@@ -236,6 +237,7 @@ Deno.test(
     );
     assert.doesNotMatch(server.stdout, /welcome/);
   },
+  dualStack.ignore,
 );
 
 Deno.test(

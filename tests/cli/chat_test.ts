@@ -27,7 +27,8 @@ import {
   startServer,
 } from "../_support/pysocket.ts";
 import { tempDir } from "../_support/temp_dir.ts";
-import { sleep } from "../_support/wait.ts";
+import { sleep, within } from "../_support/wait.ts";
+import { WAIT_MS } from "../_support/paths.ts";
 
 const ENCODER = new TextEncoder();
 /** Servers stopped with SIGINT, as by Ctrl-C, exit 130. */
@@ -535,6 +536,43 @@ Deno.test("udp-client: no reply within --timeout is one line, exit 1", async () 
   );
   const [data] = await silent.receive();
   assert.equal(new TextDecoder().decode(data), "anyone?");
+});
+
+Deno.test({
+  name:
+    `udp-client (chat and --stream) binds loopback towards a loopback server, even with the whole network granted${ipv6.why}`,
+  ignore: ipv6.ignore,
+  async fn() {
+    for (
+      const [host, shown] of [["127.0.0.1", "127.0.0.1"], ["::1", "[::1]"]]
+    ) {
+      for (const mode of [["--timeout", "5"], ["--stream"]]) {
+        using server = udpSocket(0, host);
+        const { port } = server.addr as Deno.NetAddr;
+        await using client = pysocket(
+          ["udp-client", "--host", host, "--port", String(port), "-v", ...mode],
+          { flags: ["--unstable-net", "--allow-net"], stdin: "hi\n" },
+        );
+        const [data, from] = await within(
+          server.receive(),
+          WAIT_MS,
+          "the client's datagram",
+        );
+        await server.send(data, from);
+        const done = await client.finished();
+        assert.equal(done.code, 0, done.stderr);
+        // Unbound, its first sendto() would bind every interface.
+        const local = new RegExp(
+          `^\\* sending datagrams to ${
+            shown.replace(/[[\]]/g, "\\$&")
+          }:${port} from ${shown.replace(/[[\]]/g, "\\$&")}:(\\d+)\n`,
+        ).exec(done.stderr);
+        assert.ok(local, done.stderr);
+        const { hostname, port: fromPort } = from as Deno.NetAddr;
+        assert.deepEqual([hostname, fromPort], [host, Number(local[1])]);
+      }
+    }
+  },
 });
 
 Deno.test("udp-server: an address in use is one line, exit 1", async () => {

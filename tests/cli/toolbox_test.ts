@@ -281,7 +281,8 @@ const tcpClient: ProgramRunner = {
     } else assert.equal(done.stdout, `banner\n${sent.toUpperCase()}`);
     if (args.includes("--hexdump")) {
       assert.match(done.stderr, /^> \S+ 18 bytes\n00000000 {2}6c 69 6e 65 /m);
-      assert.match(done.stderr, /^< \S+ 7 bytes\n00000000 {2}62 61 6e /m);
+      // The banner may come alone or with the answer, in one read.
+      assert.match(done.stderr, /^< \S+ \d+ bytes\n00000000 {2}62 61 6e /m);
     }
     if (args.includes("-v") || args.includes("--verbose")) {
       assert.match(done.stderr, /^\* connected to /m);

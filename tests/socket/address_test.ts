@@ -414,6 +414,6 @@ Deno.test("create_server() refuses dualstack_ipv6 without AF_INET6, as Python do
   throwsWith(
     () => socket.create_server(["127.0.0.1", 0], { dualstack_ipv6: true }),
     RangeError,
-    { message: /dualstack_ipv6 requires family AF_INET6/ },
+    { message: /dualstack_ipv6 requires AF_INET6 family/ },
   );
 });

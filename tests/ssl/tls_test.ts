@@ -663,3 +663,64 @@ tlsTest(
     s.close();
   },
 );
+
+tlsTest(
+  "makefile() on TLS sockets reads and writes lines, and reads end of stream when the peer closes",
+  async () => {
+    using server = await tlsServer();
+    const [client, conn] = await tlsPair(server);
+    using _client = client;
+    const cfile = client.makefile("rw", { encoding: "utf-8" });
+    const sfile = conn.makefile("rw", { encoding: "utf-8" });
+    await cfile.write("héllo over TLS\n");
+    await cfile.flush();
+    assert.equal(await sfile.readline(), "héllo over TLS\n");
+    await sfile.write("bye\n");
+    await sfile.close();
+    conn.close();
+    assert.deepEqual(await cfile.readlines(), ["bye\n"]);
+    await cfile.close();
+  },
+);
+
+tlsTest(
+  "flags on a TLS socket's recv, send and sendall are a ValueError, as in Python",
+  async () => {
+    using server = await tlsServer();
+    const [client, conn] = await tlsPair(server);
+    using _client = client;
+    using _conn = conn;
+    const message =
+      /non-zero flags not allowed in calls to recv\(\) on SSLSocket/;
+    await rejectsWith(client.recv(4, socket.MSG_WAITALL), socket.ValueError, {
+      message,
+    });
+    await rejectsWith(client.send(enc.encode("x"), 1), socket.ValueError);
+    await rejectsWith(client.sendall(enc.encode("x"), 1), socket.ValueError);
+    await client.sendall(enc.encode("ok"));
+    assert.equal(dec.decode(await conn.recv(2, 0)), "ok");
+  },
+);
+
+tlsTest(
+  "makefile() on a TLS socket reads to the end when a python3 server closes without close_notify",
+  async () => {
+    const [child, port] = await pythonServer(PY_SERVER, [
+      certs.serverCert,
+      certs.serverKey,
+    ]);
+    await using _child = child;
+    const plain = await socket.create_connection(["127.0.0.1", port], 5);
+    using client = await clientContext().wrap_socket(plain, {
+      server_hostname: "localhost",
+    });
+    const file = client.makefile("rwb");
+    await file.write(enc.encode("hello"));
+    await file.flush();
+    // Python's close() sends no close_notify: the file's reads go through
+    // SSLSocket.recv, which reads that ragged end as end of stream.
+    assert.match(dec.decode(await file.read()), /^HELLO TLSv1\.[23]$/);
+    await file.close();
+  },
+  withPython,
+);
