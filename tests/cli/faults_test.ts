@@ -213,9 +213,11 @@ Deno.test(
     const { stdout } = await runPython(
       `import socket, time
 flood = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+flood.bind(("127.0.0.1", 0))  # Tests never listen on the wildcard.
 for _ in range(20000):
     flood.sendto(b"", ("127.0.0.1", ${port}))
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
 s.settimeout(0.5)
 for attempt in range(20):
     s.sendto(b"ping", ("127.0.0.1", ${port}))

@@ -394,6 +394,7 @@ const udpServer: ProgramRunner = {
     await using peer = pythonChild(
       `import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))  # Tests never listen on the wildcard.
 s.settimeout(10)
 s.sendto(b"line one\\n", ("127.0.0.1", ${port}))
 print("reply %r" % s.recvfrom(65536)[0])`,

@@ -132,6 +132,7 @@ Deno.test(
     const sent = await runPython(
       `import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))  # Tests never listen on the wildcard.
 s.settimeout(10)
 s.sendto(b"ping", ("127.0.0.1", ${port}))
 print(s.recvfrom(100)[0].decode(), s.getsockname()[1])`,

@@ -8,6 +8,11 @@
  * client is started once `/proc/net` shows the port bound: the chats run
  * on Linux, and are ignored elsewhere with that reason in their names.
  *
+ * The tutorial's UDP client never binds: its first `sendto` binds the
+ * wildcard, 0.0.0.0. Its code stays verbatim, so the tests that run it run
+ * in a private network namespace ({@linkcode isolatedTest}): tests never
+ * listen on the wildcard where the network can reach.
+ *
  * @module
  */
 
@@ -16,6 +21,7 @@ import { fileURLToPath } from "node:url";
 import { freePort, waitUntilBound } from "../_support/net.ts";
 import { ROOT } from "../_support/paths.ts";
 import { needs } from "../_support/platform.ts";
+import { isolatedTest } from "../_support/isolated_net.ts";
 import { Child } from "../_support/process.ts";
 import { pythonChild } from "../_support/python.ts";
 
@@ -229,19 +235,21 @@ Deno.test(
   },
 );
 
-Deno.test(
+// The tutorial's UDP client binds the wildcard: isolated (see the module doc).
+isolatedTest(
+  import.meta.url,
   `the tutorial's python3 UDP client chats with examples/udp_server.ts${pythonBound.why}`,
-  { ignore: pythonBound.ignore },
   async () => {
     const transcript = await udpChat("deno", "python");
     assert.equal(transcript.server, UDP_SERVER_SAYS);
     assert.equal(transcript.client, UDP_CLIENT_SAYS);
   },
+  pythonBound.ignore,
 );
 
-Deno.test(
+isolatedTest(
+  import.meta.url,
   `the tutorial's python pair prints the transcripts the examples are held to${pythonBound.why}`,
-  { ignore: pythonBound.ignore },
   async () => {
     // Guards the expected transcripts above: they are python's, not ours.
     for (
@@ -255,6 +263,7 @@ Deno.test(
       assert.equal(transcript.client, client);
     }
   },
+  pythonBound.ignore,
 );
 
 // README.md shows the examples verbatim.

@@ -161,6 +161,7 @@ print("port", sock.getsockname()[1])
 data, addr = sock.recvfrom(1024)
 print("heard", data.decode())
 out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
+out.bind(("127.0.0.1", 0))  # Tests never listen on the wildcard.
 out.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 2)
 out.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton("127.0.0.1"))
 out.sendto(b"from python", (group, reply_port))

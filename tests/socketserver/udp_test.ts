@@ -32,6 +32,8 @@ class MyUDPHandler
   }
 }
 
+// The docs' client, with a timeout and one line added: `sock.bind((HOST, 0))`,
+// since its first sendto would bind the wildcard (tests never listen there).
 Deno.test(
   `UDPServer with the docs' MyUDPHandler answers the docs' python3 client${python.why}`,
   { ignore: python.ignore },
@@ -47,6 +49,7 @@ import socket, sys
 HOST, PORT = "127.0.0.1", int(sys.argv[1])
 data = "hello datagram"
 sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sock.bind((HOST, 0))  # Tests never listen on the wildcard.
 sock.settimeout(10)
 sock.sendto(bytes(data + "\\n", "utf-8"), (HOST, PORT))
 received = str(sock.recv(1024), "utf-8")
