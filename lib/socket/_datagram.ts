@@ -78,7 +78,7 @@ export class DatagramEngine implements Readiness {
   #pending: Promise<[Uint8Array, Deno.Addr]> | null = null;
   /** The pending receive once it is known to be done (see `watchReadable`). */
   #done: Promise<[Uint8Array, Deno.Addr]> | null = null;
-  #wakers = new Wakers();
+  #wakers: Wakers | null = null; // made on the first select, not per socket
   #buf: Uint8Array | null = null;
   // The last sendto() destination, so a reply loop does not re-parse it.
   #lastHost = "";
@@ -214,7 +214,7 @@ export class DatagramEngine implements Readiness {
    */
   watchReadable(wake: () => void): Forget {
     const pending = this.#pending ?? this.#start();
-    return this.#wakers.add(pending, wake, () => {
+    return (this.#wakers ??= new Wakers()).add(pending, wake, () => {
       if (this.#pending !== pending) return;
       pending.then(([, from]) => {
         if (this.#pending !== pending) return;

@@ -63,7 +63,7 @@ export class ListenerEngine implements Readiness {
   #pending: Promise<Deno.Conn> | null = null;
   /** The pending accept once it is known to be done (see `watchReadable`). */
   #done: Promise<Deno.Conn> | null = null;
-  #wakers = new Wakers();
+  #wakers: Wakers | null = null; // made on the first select, not per socket
 
   /**
    * Opens `address` with `Deno.listen`.
@@ -229,7 +229,7 @@ export class ListenerEngine implements Readiness {
    */
   watchReadable(wake: () => void): Forget {
     const pending = this.#pending ?? this.#start();
-    return this.#wakers.add(pending, wake, () => {
+    return (this.#wakers ??= new Wakers()).add(pending, wake, () => {
       pending.then(() => {
         if (this.#pending === pending) this.#done = pending;
       }, (err) => {

@@ -57,8 +57,8 @@ export class StreamEngine implements Readiness {
   #pending: Promise<number | null> | null = null;
   /** The pending read once it is known to be done (see `watchReadable`). */
   #done: Promise<number | null> | null = null;
-  #readWakers = new Wakers();
-  #writeWakers = new Wakers();
+  #readWakers: Wakers | null = null; // made on the first select, not per socket
+  #writeWakers: Wakers | null = null; // made on the first select, not per socket
   #readBuf: Uint8Array = EMPTY;
   /** Whether the read in flight reads into the pool (see `_pool.ts`). */
   #pooled = false;
@@ -328,10 +328,10 @@ export class StreamEngine implements Readiness {
     // recv_into() may be reading straight into its caller's buffer, with
     // no pending read of ours: let it finish first.
     if (!this.#pending && this.#reads.busy) {
-      return this.#readWakers.add(this.#reads.idle(), wake);
+      return (this.#readWakers ??= new Wakers()).add(this.#reads.idle(), wake);
     }
     const pending = this.#pending ?? this.#startRead(READY_SIZE);
-    return this.#readWakers.add(pending, wake, () => {
+    return (this.#readWakers ??= new Wakers()).add(pending, wake, () => {
       if (this.#pending === pending) this.#done = pending;
     });
   }
@@ -356,12 +356,15 @@ export class StreamEngine implements Readiness {
    */
   watchWritable(wake: () => void): Forget {
     if (this.#writes.busy) {
-      return this.#writeWakers.add(this.#writes.idle(), wake);
+      return (this.#writeWakers ??= new Wakers()).add(
+        this.#writes.idle(),
+        wake,
+      );
     }
     const pending = this.#pendingWrite!;
     // A write left running by a timeout is done: nothing waits any more
     // (its error, if any, comes again from the next write).
-    return this.#writeWakers.add(pending, wake, () => {
+    return (this.#writeWakers ??= new Wakers()).add(pending, wake, () => {
       if (this.#pendingWrite === pending) this.#pendingWrite = null;
     });
   }
