@@ -25,7 +25,7 @@ import { BlockingIOError, type OSError, TimeoutError } from "./errors.ts";
 import { oserror, translateError } from "./_translate.ts";
 import { Deadline, timedOne } from "./_deadline.ts";
 import { Turns } from "./_turns.ts";
-import { POOL_MAX, reserve, take } from "./_pool.ts";
+import { copyOut, POOL_MAX, reserve, take } from "./_pool.ts";
 import { type Forget, type Readiness, Wakers } from "./_readiness.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -267,8 +267,10 @@ export class StreamEngine implements Readiness {
     // Python returns new bytes each time. A small read went into room of
     // its own in the pool: its bytes are new already, without a copy or
     // an allocation. A larger one went into the warm buffer, kept for
-    // the next read: copy them out. recv_into() skips both.
-    return this.#pooled ? take(buf, n) : buf.slice(0, n);
+    // the next read: copy them out, a small result (recv(65536) answered
+    // with one line) into the pool too. recv_into() skips both.
+    if (this.#pooled) return take(buf, n);
+    return n <= POOL_MAX ? copyOut(buf.subarray(0, n)) : buf.slice(0, n);
   }
 
   /**
