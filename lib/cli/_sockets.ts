@@ -104,23 +104,10 @@ export async function connectClient(run: Run): Promise<Socket> {
   let sock: Socket;
   if (proxy) {
     try {
-      sock = run.own(
-        await connectThroughProxy({
-          proxy,
-          type: proxy.type,
-          target: endpoint,
-          auth: proxyAuthFromEnv(),
-          timeout,
-        }),
-      );
+      sock = await connectViaProxy(run, endpoint, timeout, "connect to");
     } catch (err) {
-      const cause = err instanceof ProxyError ? err.cause : err;
-      if (cause instanceof PermissionError || !(err instanceof ProxyError)) {
-        throw run.explain(cause, `cannot reach the proxy at ${proxy.display}`);
-      }
-      throw new ChatFailure(
-        `cannot connect to ${endpoint.display}: ${err.message}`,
-      );
+      if (err instanceof ChatFailure) throw err;
+      throw run.explain(err, `cannot reach the proxy at ${proxy.display}`);
     }
   } else {
     sock = run.own(new Socket(endpoint.family, SOCK_STREAM));
@@ -134,13 +121,6 @@ export async function connectClient(run: Run): Promise<Socket> {
   // Through a proxy, the peer is the target the proxy reached.
   const peer = endpoint.path ??
     (proxy ? endpoint.display : formatAddress(sock.getpeername()));
-  if (proxy) {
-    run.traffic.note(
-      `${
-        proxy.type === "socks5" ? "SOCKS5" : "HTTP"
-      } proxy ${proxy.display} connected us to ${endpoint.display}`,
-    );
-  }
   const { traffic } = run;
   if (traffic.verbose) {
     const local = endpoint.path
@@ -165,6 +145,52 @@ export async function connectClient(run: Run): Promise<Socket> {
   }
   sock.settimeout(null);
   return traffic.tap(sock, peer);
+}
+
+/**
+ * Connects to `target` through the run's `--proxy`; the socket is owned by
+ * the run. The one way the command goes through a proxy (`tcp-client`, a
+ * relay's target).
+ *
+ * @param run The run (its plan has a proxy).
+ * @param target Where the proxy should connect us.
+ * @param timeout Seconds for the whole exchange, or `null`.
+ * @param verb For the failure line: `cannot ${verb} ${target}: why`.
+ * @returns The tunnel, ready for the target's bytes.
+ * @throws {ChatFailure} When the proxy refused or answered wrongly.
+ * @throws The error on the way to the proxy itself (as the network or the
+ *   permission reported it), for the caller to explain.
+ */
+export async function connectViaProxy(
+  run: Run,
+  target: Endpoint,
+  timeout: number | null,
+  verb: string,
+): Promise<Socket> {
+  const proxy = run.plan.proxy!;
+  let sock: Socket;
+  try {
+    sock = run.own(
+      await connectThroughProxy({
+        proxy,
+        type: proxy.type,
+        target,
+        auth: proxyAuthFromEnv(),
+        timeout,
+      }),
+    );
+  } catch (err) {
+    if (err instanceof ProxyError && !(err.cause instanceof PermissionError)) {
+      throw new ChatFailure(`cannot ${verb} ${target.display}: ${err.message}`);
+    }
+    throw err instanceof ProxyError ? err.cause : err;
+  }
+  run.traffic.note(
+    `${
+      proxy.type === "socks5" ? "SOCKS5" : "HTTP"
+    } proxy ${proxy.display} connected us to ${target.display}`,
+  );
+  return sock;
 }
 
 /**

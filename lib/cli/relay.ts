@@ -51,22 +51,17 @@ import {
 import { formatHostPort, isIPv6 } from "../socket/_address.ts";
 import type { Address } from "../socket/address.ts";
 import { Deadline } from "../socket/_deadline.ts";
-import { PermissionError, TimeoutError } from "../socket/errors.ts";
+import { TimeoutError } from "../socket/errors.ts";
 import { Socket } from "../socket/socket.ts";
 import { ChatFailure } from "./_explain.ts";
-import {
-  connectThroughProxy,
-  PROXY_AUTH_ENV,
-  proxyAuthFromEnv,
-  ProxyError,
-} from "./_proxy.ts";
+import { PROXY_AUTH_ENV } from "./_proxy.ts";
 import type { ChatIO, SessionEndReason } from "./_events.ts";
 import { checkPort, OPTIONS } from "./_common_options.ts";
 import { type OptionSpec, UsageError } from "./_options.ts";
 import type { Endpoint, ProgramSpec, RelayTarget } from "./_plan.ts";
 import { peerName, type Run, runMain, runProgram } from "./_run.ts";
 import { serve, type Session } from "./_server.ts";
-import { openServerSocket } from "./_sockets.ts";
+import { connectViaProxy, openServerSocket } from "./_sockets.ts";
 import { wrapClient } from "./_tls.ts";
 import { pipeSocket } from "./modes/tcp_stream.ts";
 
@@ -511,31 +506,7 @@ async function connectTarget(run: Run): Promise<Socket> {
   const timeout = run.plan.timeout ?? CONNECT_SECONDS;
   let sock: Socket;
   if (proxy) {
-    try {
-      sock = run.own(
-        await connectThroughProxy({
-          proxy,
-          type: proxy.type,
-          target: endpoint,
-          auth: proxyAuthFromEnv(),
-          timeout,
-        }),
-      );
-    } catch (err) {
-      if (
-        err instanceof ProxyError && !(err.cause instanceof PermissionError)
-      ) {
-        throw new ChatFailure(
-          `cannot reach ${endpoint.display}: ${err.message}`,
-        );
-      }
-      throw err instanceof ProxyError ? err.cause : err;
-    }
-    run.traffic.note(
-      `${
-        proxy.type === "socks5" ? "SOCKS5" : "HTTP"
-      } proxy ${proxy.display} connected us to ${endpoint.display}`,
-    );
+    sock = await connectViaProxy(run, endpoint, timeout, "reach");
   } else sock = run.own(new Socket(endpoint.family, SOCK_STREAM));
   try {
     sock.settimeout(timeout);
