@@ -18,6 +18,7 @@
  * @module
  */
 
+import { netHost } from "../socket/_address.ts";
 import { errno as ERRNO, SOCK_STREAM } from "../socket/constants.ts";
 import type { Address } from "../socket/address.ts";
 import { OSError } from "../socket/errors.ts";
@@ -219,16 +220,11 @@ export async function giveUpOutgoing(run: Run): Promise<void> {
   const out = run.plan.proxy ?? target.endpoint;
   const sameHost = !("path" in out && out.path !== undefined) &&
     out.host === endpoint.host;
-  if (sameHost && await granted(bracketed(endpoint.host))) return;
+  if (sameHost && await granted(netHost(endpoint.host))) return;
   await Deno.permissions.revoke({
     name: "net",
-    host: `${bracketed(endpoint.host)}:${endpoint.port}`,
+    host: `${netHost(endpoint.host)}:${endpoint.port}`,
   });
-}
-
-/** An IPv6 address in brackets, as permission descriptors write it. */
-function bracketed(host: string): string {
-  return host.includes(":") ? `[${host}]` : host;
 }
 
 /** Refuses a connection past `--max-clients`, telling it why if the mode can. */

@@ -30,7 +30,7 @@ import {
   SOCK_STREAM,
   strerror,
 } from "../socket/constants.ts";
-import { isIPv6 } from "../socket/_address.ts";
+import { isIPv6, netHost } from "../socket/_address.ts";
 import { Socket } from "../socket/socket.ts";
 import type { ChatIO, PortState } from "./_events.ts";
 import { OPTIONS } from "./_common_options.ts";
@@ -253,7 +253,7 @@ const PROBE: ProgramSpec = {
   },
   permissions(endpoint) {
     const host = endpoint.host;
-    return `--allow-net=${host.includes(":") ? `[${host}]` : host}`;
+    return `--allow-net=${netHost(host)}`;
   },
 };
 

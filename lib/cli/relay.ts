@@ -48,7 +48,12 @@ import {
   SOCK_DGRAM,
   SOCK_STREAM,
 } from "../socket/constants.ts";
-import { formatHostPort, isIPv6 } from "../socket/_address.ts";
+import {
+  formatHostPort,
+  isIPv6,
+  isLoopback,
+  netHost,
+} from "../socket/_address.ts";
 import type { Address } from "../socket/address.ts";
 import { Deadline } from "../socket/_deadline.ts";
 import { TimeoutError } from "../socket/errors.ts";
@@ -257,13 +262,7 @@ function reachFlags(endpoint: Endpoint): string {
   // Each session's socket is bound by its first send: port 0.
   const local = endpoint.family === AF_INET6 ? "[::1]" : "127.0.0.1";
   const any = endpoint.family === AF_INET6 ? "[::]" : "0.0.0.0";
-  const loopback = /^(127\.|::1$|localhost$)/.test(endpoint.host);
-  return `--allow-net=${address},${loopback ? local : any}:0`;
-}
-
-/** The host part of a permission descriptor. */
-function bracket(host: string): string {
-  return host.includes(":") ? `[${host}]` : host;
+  return `--allow-net=${address},${isLoopback(endpoint.host) ? local : any}:0`;
 }
 
 /** `pysocket relay`: its arguments, options, help and permissions. */
@@ -396,7 +395,7 @@ const RELAY: ProgramSpec = {
       const { host } = endpoint;
       listen = host === "0.0.0.0" || host === "::"
         ? "--allow-net"
-        : `--allow-net=${bracket(host)}`;
+        : `--allow-net=${netHost(host)}`;
     } else {
       listen = `--allow-net=${formatHostPort(endpoint.host, endpoint.port)}`;
     }

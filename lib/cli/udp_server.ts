@@ -25,6 +25,7 @@
  * @module
  */
 
+import { netHost } from "../socket/_address.ts";
 import { SOCK_DGRAM } from "../socket/constants.ts";
 import { bytes } from "../socket/text.ts";
 import type { Address } from "../socket/address.ts";
@@ -48,11 +49,6 @@ export type { ChatOptions, ServerOptions } from "./_program_options.ts";
 export const MAX_SESSIONS = 4096;
 /** A client not heard from for this long is forgotten, in seconds. */
 export const SESSION_IDLE_SECONDS = 600;
-
-/** A host as `--allow-net` takes it: IPv6 in brackets. */
-function bracket(host: string): string {
-  return host.includes(":") ? `[${host}]` : host;
-}
 
 /** `pysocket udp-server`: its options, help and permissions, declared once. */
 const UDP_SERVER: ProgramSpec = {
@@ -98,8 +94,8 @@ const UDP_SERVER: ProgramSpec = {
     const { host } = endpoint;
     // Replies go to each client's own port: the whole host is needed.
     if (host === "0.0.0.0" || host === "::") return "--allow-net";
-    return `--allow-net=${bracket(host)}${
-      bound && bound !== host ? `,${bracket(bound)}` : ""
+    return `--allow-net=${netHost(host)}${
+      bound && bound !== host ? `,${netHost(bound)}` : ""
     }`;
   },
 };

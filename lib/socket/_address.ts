@@ -112,9 +112,18 @@ export function fromDenoAddr(addr: Deno.Addr, family: number): Address {
  * @returns The joined text.
  */
 export function formatHostPort(hostname: string, port: number): string {
-  return hostname.includes(":")
-    ? `[${hostname}]:${port}`
-    : `${hostname}:${port}`;
+  return `${netHost(hostname)}:${port}`;
+}
+
+/**
+ * A host as `--allow-net` and Deno's permission descriptors write it: an
+ * IPv6 address in brackets.
+ *
+ * @param host The host.
+ * @returns `[::1]` for `::1`; other hosts unchanged.
+ */
+export function netHost(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
 }
 
 /**
