@@ -40,35 +40,25 @@
  * @module
  */
 
-import {
-  AF_INET,
-  AF_INET6,
-  AF_UNIX,
-  SHUT_WR,
-  SOCK_DGRAM,
-  SOCK_STREAM,
-} from "../socket/constants.ts";
+import { AF_INET, AF_INET6, AF_UNIX } from "../socket/constants.ts";
 import {
   formatHostPort,
   isIPv6,
   isLoopback,
   netHost,
 } from "../socket/_address.ts";
-import type { Address } from "../socket/address.ts";
-import { Deadline } from "../socket/_deadline.ts";
-import { TimeoutError } from "../socket/errors.ts";
-import { Socket } from "../socket/socket.ts";
-import { ChatFailure } from "./_explain.ts";
 import { PROXY_AUTH_ENV } from "./_proxy.ts";
-import type { ChatIO, SessionEndReason } from "./_events.ts";
+import type { ChatIO } from "./_events.ts";
 import { checkPort, OPTIONS } from "./_common_options.ts";
 import { type OptionSpec, UsageError } from "./_options.ts";
 import type { Endpoint, ProgramSpec, RelayTarget } from "./_plan.ts";
-import { peerName, type Run, runMain, runProgram } from "./_run.ts";
-import { serve, type Session } from "./_server.ts";
-import { connectViaProxy, openServerSocket } from "./_sockets.ts";
-import { wrapClient } from "./_tls.ts";
-import { pipeSocket } from "./modes/tcp_stream.ts";
+import { type Run, runMain, runProgram } from "./_run.ts";
+import { CONNECT_SECONDS, relayStreams } from "./modes/relay_streams.ts";
+import {
+  MAX_UDP_SESSIONS,
+  relayDatagrams,
+  UDP_IDLE_SECONDS,
+} from "./modes/relay_datagrams.ts";
 
 export type {
   ChatEvent,
@@ -77,19 +67,9 @@ export type {
   LeaveReason,
   PortState,
   RoomEvent,
-  SessionEndReason,
 } from "./_events.ts";
 export type { TextSink } from "./_output.ts";
 export type { ByteReader } from "../socket/_line_reader.ts";
-
-/** Seconds to wait for the target to accept, without `--timeout`. */
-const CONNECT_SECONDS = 10;
-/** Seconds a UDP session lives without a datagram, without `--idle-timeout`. */
-const UDP_IDLE_SECONDS = 60;
-/** The most UDP sessions at once, without `--max-clients`. */
-const MAX_UDP_SESSIONS = 4096;
-/** The largest datagram relayed. */
-const DATAGRAM = 65535;
 
 /**
  * Options of {@linkcode relay}, as on the command line.
@@ -465,270 +445,6 @@ export function relay(
     (run) =>
       run.plan.endpoint.datagram ? relayDatagrams(run) : relayStreams(run),
   );
-}
-
-/** The stream relay: one target connection per admitted client. */
-function relayStreams(run: Run): Promise<number> {
-  return serve(run, (session) => relaySession(run, session), {
-    backlog: 1024,
-  });
-}
-
-/** Reports the end of a session with its byte counts. */
-function ended(
-  run: Run,
-  peer: string,
-  counts: { fromClient: number; fromTarget: number },
-  reason: SessionEndReason,
-  message?: string,
-): void {
-  run.emit({
-    event: "session-ended",
-    peer,
-    target: run.plan.target!.endpoint.display,
-    fromClient: counts.fromClient,
-    fromTarget: counts.fromTarget,
-    reason,
-    ...(message ? { message } : {}),
-  });
-}
-
-/**
- * Connects to the target (TLS for `tls:`), within `--timeout`.
- *
- * @param run The run.
- * @returns The connected socket, owned by the run: release it.
- */
-async function connectTarget(run: Run): Promise<Socket> {
-  const { endpoint, tls } = run.plan.target!;
-  const { proxy } = run.plan;
-  const timeout = run.plan.timeout ?? CONNECT_SECONDS;
-  let sock: Socket;
-  if (proxy) {
-    sock = await connectViaProxy(run, endpoint, timeout, "reach");
-  } else sock = run.own(new Socket(endpoint.family, SOCK_STREAM));
-  try {
-    sock.settimeout(timeout);
-    if (!proxy) {
-      await sock.connect(endpoint.path ?? [endpoint.host, endpoint.port]);
-    }
-    if (tls) {
-      const plain = sock;
-      sock = run.own(await wrapClient(plain, endpoint.host, tls));
-      run.release(plain);
-    }
-    sock.settimeout(null);
-    return run.traffic.tap(sock, endpoint.display);
-  } catch (err) {
-    run.release(sock);
-    if (err instanceof TimeoutError) {
-      throw new ChatFailure(
-        `cannot reach ${endpoint.display}: timed out after ${
-          run.plan.timeout ?? CONNECT_SECONDS
-        } s (--timeout)`,
-      );
-    }
-    throw err;
-  }
-}
-
-/** One stream session: connect to the target, then copy both ways. */
-async function relaySession(run: Run, { sock, peer }: Session): Promise<void> {
-  run.emit({ event: "connected", peer });
-  const display = run.plan.target!.endpoint.display;
-  let up: Socket;
-  try {
-    up = await connectTarget(run);
-  } catch (err) {
-    ended(
-      run,
-      peer,
-      { fromClient: 0, fromTarget: 0 },
-      "target",
-      run.explain(err, `cannot reach ${display}`).message,
-    );
-    return;
-  }
-  try {
-    const result = await pipeSocket(
-      sock,
-      {
-        read: async (buffer) => {
-          const n = await up.recv_into(buffer);
-          return n === 0 ? null : n;
-        },
-      },
-      (data) => up.sendall(data),
-      {
-        idleTimeout: run.plan.idleTimeout,
-        reuseBuffer: true,
-        onPeerEnd: async () => {
-          try {
-            await up.shutdown(SHUT_WR);
-          } catch {
-            // The target has closed already: its direction will tell.
-          }
-        },
-      },
-    );
-    const counts = {
-      fromClient: result.received,
-      fromTarget: result.sent,
-    };
-    if (result.end === "done") ended(run, peer, counts, "done");
-    else if (result.end === "timeout") {
-      ended(
-        run,
-        peer,
-        counts,
-        "timeout",
-        `nothing crossed for ${run.plan.idleTimeout} s (--idle-timeout)`,
-      );
-    } else {
-      ended(
-        run,
-        peer,
-        counts,
-        result.end,
-        result.end === "reset"
-          ? "a side reset the connection"
-          : run.explain(result.error).message,
-      );
-    }
-  } finally {
-    run.release(up);
-  }
-}
-
-/** One client address of a UDP relay, with its own socket to the target. */
-interface DatagramSession {
-  peer: string;
-  up: Socket;
-  last: number;
-  fromClient: number;
-  fromTarget: number;
-  timer: Deadline;
-}
-
-/**
- * The UDP relay: each client address gets its own socket towards the
- * target, whose datagrams go back to that client; a session ends after
- * `--idle-timeout` without a datagram either way.
- */
-async function relayDatagrams(run: Run): Promise<number> {
-  const listener = await openServerSocket(run, SOCK_DGRAM);
-  const { access, limits, target } = run.plan;
-  const to = target!.endpoint;
-  const idle = run.plan.idleTimeout ?? UDP_IDLE_SECONDS;
-  const max = limits.maxClients === null
-    ? MAX_UDP_SESSIONS
-    : Math.min(limits.maxClients, MAX_UDP_SESSIONS);
-  const sessions = new Map<string, DatagramSession>();
-
-  const end = (
-    session: DatagramSession,
-    reason: SessionEndReason,
-    message?: string,
-  ) => {
-    if (sessions.get(session.peer) !== session) return;
-    sessions.delete(session.peer);
-    session.timer.clear();
-    run.release(session.up);
-    ended(run, session.peer, session, reason, message);
-  };
-  const open = (peer: string): DatagramSession => {
-    const session: DatagramSession = {
-      peer,
-      up: run.traffic.tap(
-        run.own(new Socket(to.family, SOCK_DGRAM)),
-        to.display,
-      ),
-      last: performance.now(),
-      fromClient: 0,
-      fromTarget: 0,
-      timer: new Deadline(),
-    };
-    sessions.set(peer, session);
-    run.emit({ event: "connected", peer });
-    session.timer.quiet(idle, () => session.last).then(() =>
-      end(
-        session,
-        "timeout",
-        `no datagram for ${idle} s (--idle-timeout)`,
-      )
-    );
-    return session;
-  };
-  const answer = async (session: DatagramSession, address: Address) => {
-    try {
-      while (true) {
-        const [data] = await session.up.recvfrom(DATAGRAM);
-        session.fromTarget += data.length;
-        session.last = performance.now();
-        await listener.sendto(data, address);
-      }
-    } catch (err) {
-      end(
-        session,
-        "target",
-        run.explain(err, `cannot reach ${to.display}`).message,
-      );
-    }
-  };
-
-  while (true) {
-    let data: Uint8Array;
-    let address: Address;
-    try {
-      [data, address] = await listener.recvfrom(DATAGRAM);
-    } catch (err) {
-      if (run.closed) return 130;
-      throw run.explain(err, `cannot receive on ${run.plan.endpoint.display}`);
-    }
-    const peer = peerName(address);
-    let session = sessions.get(peer);
-    if (!session) {
-      // Refused datagrams are dropped without a line: a flood of forged
-      // sources cannot flood stderr.
-      if (access?.check(typeof address === "string" ? address : address[0])) {
-        continue;
-      }
-      if (sessions.size >= max) {
-        run.emit({
-          event: "refused",
-          peer,
-          message: `${sessions.size} sessions already (--max-clients ${max})`,
-        });
-        continue;
-      }
-      session = open(peer);
-      try {
-        await session.up.connect([to.host, to.port]);
-      } catch (err) {
-        end(
-          session,
-          "target",
-          run.explain(err, `cannot reach ${to.display}`).message,
-        );
-        continue;
-      }
-    }
-    session.fromClient += data.length;
-    session.last = performance.now();
-    const first = session.fromClient === data.length;
-    try {
-      await session.up.send(data);
-    } catch (err) {
-      end(
-        session,
-        "target",
-        run.explain(err, `cannot reach ${to.display}`).message,
-      );
-      continue;
-    }
-    // The first send bound the session's socket: replies can come now.
-    if (first) answer(session, address);
-  }
 }
 
 /**
