@@ -52,7 +52,7 @@ import type { ChatIO } from "./_events.ts";
 import { checkPort, OPTIONS } from "./_common_options.ts";
 import { type OptionSpec, UsageError } from "./_options.ts";
 import type { Endpoint, ProgramSpec, RelayTarget } from "./_plan.ts";
-import { type Run, runMain, runProgram } from "./_run.ts";
+import { runMain, runProgram } from "./_run.ts";
 import { CONNECT_SECONDS, relayStreams } from "./modes/relay_streams.ts";
 import {
   MAX_UDP_SESSIONS,
